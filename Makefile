@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# make            build the datapath, warrend, warrenctl and the test programs
+# make check      run every test suite (unit, BPF_PROG_TEST_RUN, end to end)
+# make demo       bring up a demo fabric with real traffic (needs root)
+# make bench      datapath cost and throughput against baselines (needs root)
+# make deps       install missing Debian packages
+# make clean
+# V=1 shows the commands; O=DIR puts the build elsewhere (default build/).
+
+O ?= build
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CLANG ?= clang
+CC ?= gcc
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+NL_CFLAGS := $(shell pkg-config --cflags libnl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+USER_CFLAGS := -std=gnu11 $(WARN) -I$(O) -Iinclude -Iuser $(NL_CFLAGS) -D_GNU_SOURCE
+USER_LDLIBS := -lbpf -lelf -lz -lnl-route-3 -lnl-3
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf -Wall -Werror
+
+# Sanitizer build of the userspace pieces, used by the unit tests.
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BPF_OBJS := veth
+TEST_BPF_OBJS := empty redirect_spy
+
+COMMON_SRCS := log addr model statefile kv names
+AGENT_SRCS := $(COMMON_SRCS) maps attach netlink netns endpoint project status server warrend
+CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_status warrenctl
+UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi
+
+SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
+TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))
+
+all: $(O)/warrend $(O)/warrenctl tests
+
+deps: $(O)/.deps
+$(O)/.deps: scripts/deps.sh
+	$(Q)mkdir -p $(O)
+	$(Q)scripts/deps.sh
+	$(Q)touch $@
+
+# --- BPF ---------------------------------------------------------------
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/lib/*.h) include/warren.h | $(O)/.deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(O)/selftests/bpf/%.bpf.o: selftests/progs/%.bpf.c $(wildcard bpf/lib/*.h) include/warren.h | $(O)/.deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/selftests/%.skel.h: $(O)/selftests/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# --- userspace ---------------------------------------------------------
+USER_HDRS := $(wildcard user/*.h) include/warren.h
+
+$(O)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(O)/san/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(O)/.deps
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(SAN_CFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(O)/warrend: $(patsubst %,$(O)/user/%.o,$(AGENT_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
+$(O)/warrenctl: $(patsubst %,$(O)/user/%.o,$(CTL_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
+# --- tests -------------------------------------------------------------
+TEST_CFLAGS := $(USER_CFLAGS) -Iselftests -I$(O)/selftests
+
+# Unit tests link the sanitizer build of the pieces they test.
+$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(patsubst %,$(O)/san/%.o,$(COMMON_SRCS) maps) $(SKELS)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(COMMON_SRCS) maps) $(USER_LDLIBS) -o $@
+
+$(O)/selftests/test_progs: $(wildcard selftests/progs/*.c) selftests/test.h $(O)/san/log.o $(SKELS) $(TEST_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$(filter-out %.bpf.c,$^)) user/log.c $(USER_LDLIBS) -o $@
+
+$(O)/selftests/warren-probe: selftests/e2e/probe.c | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
+
+tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs $(O)/selftests/warren-probe
+
+check: all
+	$(Q)O=$(O) selftests/run.sh
+
+check-unit check-progs check-e2e: all
+	$(Q)O=$(O) selftests/run.sh $(subst check-,,$@)
+
+demo: all
+	$(Q)O=$(O) scripts/demo.sh
+
+bench: all
+	$(Q)O=$(O) scripts/bench.sh
+
+scan: | $(O)/.deps
+	$(Q)scan-build --status-bugs -o $(O)/scan $(MAKE) --no-print-directory O=$(O)/scan-build $(O)/scan-build/warrend $(O)/scan-build/warrenctl
+
+clean:
+	$(Q)rm -rf $(O)
+
+.PHONY: all deps tests check check-unit check-progs check-e2e demo bench scan clean
+.DELETE_ON_ERROR:
+.SECONDARY:

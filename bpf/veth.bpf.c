@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The programs on the host side of every workload veth.
+ *
+ * warren_from_wl (ingress: the workload is sending):
+ *   parse -> identify the sender by the interface -> check it owns the
+ *   source -> look up the destination -> decide by environment -> deliver
+ *   straight into the destination netns with bpf_redirect_peer().
+ * warren_to_wl (egress: the host stack is sending into the workload):
+ *   the only other way in; a fabric source must be of the same environment.
+ *
+ * The decision is on L3 identity alone (interface, source, destination),
+ * so every fragment and every extension-header chain of a packet gets the
+ * verdict of its first header: nothing past the IP header can change it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "lib/parse.h"
+#include "lib/verdict.h"
+#include "lib/fabric.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * Kept out of line on purpose: selftests attach fentry here to see the
+ * target ifindex, which BPF_PROG_TEST_RUN does not report.
+ */
+static __noinline int redirect_local(struct __sk_buff *skb, __u32 ifindex)
+{
+	return bpf_redirect_peer(ifindex, 0);
+}
+
+/* Hand a packet to a local workload with the MACs its veth end expects. */
+static __always_inline int deliver(struct __sk_buff *skb, struct ethhdr *eth,
+				   const struct warren_endpoint *dst, __u32 env_id)
+{
+	if (!(dst->flags & WARREN_EP_LOCAL))
+		return drop(env_id, WARREN_DROP_NO_ENDPOINT);
+
+	__builtin_memcpy(eth->h_dest, dst->dst_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, dst->src_mac, ETH_ALEN);
+	count_delivered(env_id, skb->len);
+	return redirect_local(skb, dst->ifindex);
+}
+
+/* Same environment, neither end in its build phase: the only allowed pair. */
+static __always_inline int check_pair(const struct warren_iface *src,
+				      const struct warren_endpoint *dst)
+{
+	if (src->flags & WARREN_IF_BUILD)
+		return WARREN_DROP_BUILD;
+	if (!dst)
+		return WARREN_DROP_NO_ENDPOINT;
+	if (dst->env_id != src->env_id)
+		return WARREN_DROP_CROSS_ENV;
+	if (dst->flags & WARREN_EP_BUILD)
+		return WARREN_DROP_BUILD;
+	return -1;
+}
+
+static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
+				      struct ethhdr *eth, const struct warren_iface *src)
+{
+	struct warren_endpoint *dst;
+	struct iphdr *iph;
+	int reason;
+
+	iph = parse_ipv4(c);
+	if (!iph)
+		return drop(src->env_id, WARREN_DROP_MALFORMED);
+	if (!(src->flags & WARREN_IF_HAS_V4) || iph->saddr != src->ipv4)
+		return drop(src->env_id, WARREN_DROP_SPOOFED);
+	if (!in_fabric4(iph->daddr))
+		return WARREN_PASS;
+
+	dst = src->flags & WARREN_IF_BUILD ? NULL :
+	      bpf_map_lookup_elem(&warren_ep4, &iph->daddr);
+	reason = check_pair(src, dst);
+	if (reason >= 0)
+		return drop(src->env_id, reason);
+	if (dst->flags & WARREN_EP_HOST)
+		return WARREN_PASS;
+	if (iph->ttl <= 1)
+		return drop(src->env_id, WARREN_DROP_TTL);
+	ipv4_decrease_ttl(iph);
+	return deliver(skb, eth, dst, src->env_id);
+}
+
+static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
+				      struct ethhdr *eth, const struct warren_iface *src)
+{
+	struct warren_endpoint *dst;
+	struct ipv6hdr *ip6h;
+	int reason;
+
+	ip6h = parse_ipv6(c);
+	if (!ip6h)
+		return drop(src->env_id, WARREN_DROP_MALFORMED);
+
+	if (!(src->flags & WARREN_IF_HAS_V6) || !ip6_equal(&ip6h->saddr, src->ipv6)) {
+		/*
+		 * Neighbour discovery, MLD and DAD use link-local or unspecified
+		 * sources; they stay on the link, so they go to the host stack.
+		 */
+		if ((ip6_is_linklocal(&ip6h->saddr) || ip6_is_unspecified(&ip6h->saddr)) &&
+		    (ip6_is_linklocal(&ip6h->daddr) || ip6_is_multicast(&ip6h->daddr)))
+			return WARREN_PASS;
+		return drop(src->env_id, WARREN_DROP_SPOOFED);
+	}
+	if (!in_fabric6(&ip6h->daddr))
+		return WARREN_PASS;
+
+	dst = src->flags & WARREN_IF_BUILD ? NULL :
+	      bpf_map_lookup_elem(&warren_ep6, &ip6h->daddr);
+	reason = check_pair(src, dst);
+	if (reason >= 0)
+		return drop(src->env_id, reason);
+	if (dst->flags & WARREN_EP_HOST)
+		return WARREN_PASS;
+	if (ip6h->hop_limit <= 1)
+		return drop(src->env_id, WARREN_DROP_TTL);
+	ip6h->hop_limit--;
+	return deliver(skb, eth, dst, src->env_id);
+}
+
+SEC("tc")
+int warren_from_wl(struct __sk_buff *skb)
+{
+	struct warren_iface *src;
+	struct ethhdr *eth;
+	struct cursor c;
+	__u32 ifindex = skb->ifindex;
+
+	src = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
+	if (!src)
+		return drop(WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE);
+
+	cursor_init(&c, skb);
+	eth = parse_eth(&c);
+	if (!eth)
+		return drop(src->env_id, WARREN_DROP_MALFORMED);
+
+	switch (eth->h_proto) {
+	case bpf_htons(ETH_P_IP):
+		return from_wl_v4(skb, &c, eth, src);
+	case bpf_htons(ETH_P_IPV6):
+		return from_wl_v6(skb, &c, eth, src);
+	default:
+		/* ARP and friends: the host stack answers or ignores them. */
+		return WARREN_PASS;
+	}
+}
+
+/*
+ * A packet the host stack routes into a workload. Public sources (the
+ * host, NATed egress replies) pass; a fabric source must be an endpoint
+ * of the same environment, and a build-phase workload gets none.
+ */
+static __always_inline int to_wl_check(const struct warren_iface *dst,
+				       const struct warren_endpoint *src)
+{
+	if (!src)
+		return drop(dst->env_id, WARREN_DROP_UNKNOWN_SOURCE);
+	if (src->flags & WARREN_EP_HOST)
+		return WARREN_PASS;
+	if (src->env_id != dst->env_id)
+		return drop(dst->env_id, WARREN_DROP_CROSS_ENV);
+	if ((src->flags & WARREN_EP_BUILD) || (dst->flags & WARREN_IF_BUILD))
+		return drop(dst->env_id, WARREN_DROP_BUILD);
+	return WARREN_PASS;
+}
+
+SEC("tc")
+int warren_to_wl(struct __sk_buff *skb)
+{
+	struct warren_iface *dst;
+	struct ipv6hdr *ip6h;
+	struct iphdr *iph;
+	struct cursor c;
+	__u32 ifindex = skb->ifindex;
+
+	dst = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
+	if (!dst)
+		return drop(WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE);
+
+	cursor_init(&c, skb);
+	struct ethhdr *eth = parse_eth(&c);
+	if (!eth)
+		return drop(dst->env_id, WARREN_DROP_MALFORMED);
+
+	switch (eth->h_proto) {
+	case bpf_htons(ETH_P_IP):
+		iph = parse_ipv4(&c);
+		if (!iph)
+			return drop(dst->env_id, WARREN_DROP_MALFORMED);
+		if (!in_fabric4(iph->saddr))
+			return WARREN_PASS;
+		return to_wl_check(dst, bpf_map_lookup_elem(&warren_ep4, &iph->saddr));
+	case bpf_htons(ETH_P_IPV6):
+		ip6h = parse_ipv6(&c);
+		if (!ip6h)
+			return drop(dst->env_id, WARREN_DROP_MALFORMED);
+		if (!in_fabric6(&ip6h->saddr))
+			return WARREN_PASS;
+		return to_wl_check(dst, bpf_map_lookup_elem(&warren_ep6, &ip6h->saddr));
+	default:
+		return WARREN_PASS;
+	}
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * warren's ABI between the datapath (bpf/) and the agent (user/).
+ *
+ * Every map key and value is defined here once, fixed width, with the
+ * byte order in the type and every pad byte named, so that the BTF the
+ * BPF object carries and the sizeof() userspace sees cannot drift apart
+ * (selftests/unit/test_abi.c compares them). Keys are zeroed before use.
+ */
+#ifndef WARREN_H
+#define WARREN_H
+
+#ifdef __bpf__
+/* vmlinux.h already provides the __u8/__be32 family. */
+#else
+#include <linux/types.h>
+#endif
+
+/* Pinned under the agent's bpffs directory (default /sys/fs/bpf/warren). */
+#define WARREN_MAP_IFACES   "warren_ifaces"
+#define WARREN_MAP_EP4      "warren_ep4"
+#define WARREN_MAP_EP6      "warren_ep6"
+#define WARREN_MAP_COUNTERS "warren_counters"
+
+#define WARREN_MAX_IFACES    16384
+#define WARREN_MAX_ENDPOINTS 65536
+/*
+ * Environment ids are host-local slots into the per-CPU counters array:
+ * the agent allocates them, the datapath only compares and indexes.
+ * Slot 0 collects what cannot be attributed to an environment.
+ */
+#define WARREN_MAX_ENVS      16384
+#define WARREN_ENV_NONE      0
+
+/* Why a packet was refused. Order is ABI: append only. */
+enum warren_drop_reason {
+	WARREN_DROP_SPOOFED = 0,	/* source address not owned by the interface */
+	WARREN_DROP_CROSS_ENV = 1,	/* destination in another project/environment */
+	WARREN_DROP_NO_ENDPOINT = 2,	/* fabric address with no endpoint behind it */
+	WARREN_DROP_BUILD = 3,		/* build-phase endpoint on either end */
+	WARREN_DROP_MALFORMED = 4,	/* truncated or invalid IP header */
+	WARREN_DROP_UNKNOWN_IFACE = 5,	/* program runs on an interface the agent does not know */
+	WARREN_DROP_UNKNOWN_SOURCE = 6,	/* fabric source address that is no endpoint */
+	WARREN_DROP_TTL = 7,		/* TTL/hop limit would expire on forwarding */
+	WARREN_DROP__MAX = 8,
+};
+
+/* struct warren_iface.flags */
+#define WARREN_IF_HAS_V4  (1U << 0)
+#define WARREN_IF_HAS_V6  (1U << 1)
+#define WARREN_IF_BUILD   (1U << 2)	/* build phase: no private traffic */
+
+/*
+ * warren_ifaces: host-side ifindex of a workload veth -> who is behind it.
+ * This is the only source of identity: the packet never vouches for itself.
+ */
+struct warren_iface {
+	__u32 env_id;
+	__u32 endpoint_id;
+	__be32 ipv4;		/* owned IPv4 address, valid with WARREN_IF_HAS_V4 */
+	__u8 ipv6[16];		/* owned IPv6 address, valid with WARREN_IF_HAS_V6 */
+	__u8 flags;
+	__u8 pad[3];
+};
+
+/* struct warren_endpoint.flags */
+#define WARREN_EP_LOCAL   (1U << 0)	/* behind a veth on this host */
+#define WARREN_EP_REMOTE  (1U << 1)	/* on another host, via the WireGuard device */
+#define WARREN_EP_HOST    (1U << 2)	/* an address of this host (e.g. its resolver) */
+#define WARREN_EP_BUILD   (1U << 3)	/* build phase: receives no private traffic */
+
+/*
+ * warren_ep4 (key __be32) / warren_ep6 (key struct warren_ip6):
+ * fabric address -> where it lives and how to hand a packet to it.
+ * The agent precomputes the MAC rewrite so the datapath only copies.
+ */
+struct warren_endpoint {
+	__u32 env_id;
+	__u32 ifindex;		/* host-side veth (LOCAL) or WireGuard device (REMOTE) */
+	__u32 endpoint_id;
+	__u8 flags;
+	__u8 pad;
+	__u8 dst_mac[6];	/* the workload's own MAC (its veth end) */
+	__u8 src_mac[6];	/* the host-side veth MAC: the workload's gateway */
+	__u8 pad2[2];
+};
+
+struct warren_ip6 {
+	__u8 addr[16];
+};
+
+/* warren_counters: per-CPU array indexed by env_id. */
+struct warren_counters {
+	__u64 delivered_packets;
+	__u64 delivered_bytes;
+	__u64 drops[WARREN_DROP__MAX];
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct warren_iface) == 32, "warren_iface ABI");
+_Static_assert(sizeof(struct warren_endpoint) == 28, "warren_endpoint ABI");
+_Static_assert(sizeof(struct warren_ip6) == 16, "warren_ip6 ABI");
+_Static_assert(sizeof(struct warren_counters) == 80, "warren_counters ABI");
+#endif
+
+#endif /* WARREN_H */

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages warren builds and tests with, only those
+# missing. Idempotent and quiet when nothing is missing.
+set -euo pipefail
+
+# build: compiler, BPF toolchain, libraries
+pkgs=(clang llvm make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+      libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libc-ares-dev)
+# tests and demo: namespaces, traffic, inspection
+pkgs+=(iproute2 iperf3 iputils-ping procps util-linux psmisc)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Fresh machines have no package lists yet; refresh them once if needed.
+if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/warren-deps.log 2>&1; then
+	apt-get update -qq >>/tmp/warren-deps.log 2>&1
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/warren-deps.log 2>&1 || {
+		tail -20 /tmp/warren-deps.log >&2
+		exit 1
+	}
+fi

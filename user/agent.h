@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* warrend's state and the request handlers the control socket dispatches to. */
+#ifndef WARREN_AGENT_H
+#define WARREN_AGENT_H
+
+#include "kv.h"
+#include "maps.h"
+#include "model.h"
+
+struct agent {
+	struct model model;
+	struct datapath dp;
+	char state_path[256];
+	char sock_path[256];
+	char pin_dir[256];
+};
+
+/*
+ * A handler reads the request, appends response records to resp and
+ * returns 0, or returns -errno with a one-line reason in err. A handler
+ * that fails leaves the model, the kernel and the state file unchanged.
+ */
+typedef int (*handler_fn)(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+
+int handle_project_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_project_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_project_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_env_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_env_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_env_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_endpoint_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_endpoint_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+
+/* Persist the model; on failure the caller undoes its change. */
+int agent_save(struct agent *a, char *err);
+
+/* Bring the kernel in line with the model after a start (endpoint.c). */
+int endpoints_readopt(struct agent *a, char *err);
+/* Remove every endpoint's kernel side (warrend --teardown). */
+void endpoints_teardown(struct agent *a);
+
+/* Serve the control socket until SIGINT/SIGTERM (server.c). */
+int server_run(struct agent *a, char *err);
+
+#endif

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* warrenctl status: the agent and the datapath's counters per environment. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "output.h"
+
+static const struct column counter_cols[] = {
+	{ "project", "PROJECT" }, { "env", "ENV" },
+	{ "delivered-packets", "DELIVERED" }, { "delivered-bytes", "BYTES" },
+	{ "drop-cross-env", "X-ENV" }, { "drop-spoofed", "SPOOFED" },
+	{ "drop-no-endpoint", "NO-EP" }, { "drop-build-phase", "BUILD" },
+	{ "drop-unknown-source", "UNK-SRC" }, { "drop-malformed", "MALFORMED" },
+	{ "drop-ttl", "TTL" }, { "drop-unknown-iface", "UNK-IF" },
+};
+
+static void print_text(const struct kv *resp)
+{
+	static const char *const agent_keys[] = { "hook", "pin-dir", "state", "fabric4", "fabric6",
+						  "host4", "host6", "projects", "envs",
+						  "endpoints" };
+	size_t agent = record_next(resp, 0, "agent");
+
+	for (size_t i = 0; agent < resp->n && i < sizeof(agent_keys) / sizeof(agent_keys[0]); i++)
+		printf("%-10s %s\n", agent_keys[i], record_get(resp, agent, agent_keys[i]));
+	printf("\n");
+	print_table(stdout, resp, "counters", counter_cols,
+		    sizeof(counter_cols) / sizeof(counter_cols[0]));
+}
+
+static void print_json(const struct kv *resp)
+{
+	size_t agent = record_next(resp, 0, "agent");
+
+	printf("{\"agent\": ");
+	if (agent < resp->n)
+		print_json_object(stdout, resp, agent);
+	else
+		printf("null");
+	printf(", \"counters\": ");
+	print_json_array(stdout, resp, "counters");
+	printf("}\n");
+}
+
+int ctl_status(const struct ctl *c, int argc, char **argv)
+{
+	struct kv req, resp;
+	int ret;
+
+	if (argc > 0) {
+		bool help = is_help(argv[0]);
+
+		fprintf(help ? stdout : stderr, "Usage: warrenctl [--json] status\n");
+		return help ? EXIT_OK : EXIT_USAGE;
+	}
+	kv_init(&req);
+	kv_add(&req, "cmd", "status");
+	ret = ctl_request(c, &req, &resp);
+	if (ret == EXIT_OK) {
+		if (c->json)
+			print_json(&resp);
+		else
+			print_text(&resp);
+	}
+	kv_free(&req);
+	kv_free(&resp);
+	return ret;
+}

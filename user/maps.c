@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "maps.h"
+#include "veth.skel.h"
+
+static const char *const drop_names[WARREN_DROP__MAX] = {
+	[WARREN_DROP_SPOOFED] = "spoofed",
+	[WARREN_DROP_CROSS_ENV] = "cross_env",
+	[WARREN_DROP_NO_ENDPOINT] = "no_endpoint",
+	[WARREN_DROP_BUILD] = "build_phase",
+	[WARREN_DROP_MALFORMED] = "malformed",
+	[WARREN_DROP_UNKNOWN_IFACE] = "unknown_iface",
+	[WARREN_DROP_UNKNOWN_SOURCE] = "unknown_source",
+	[WARREN_DROP_TTL] = "ttl",
+};
+
+const char *drop_reason_name(enum warren_drop_reason r)
+{
+	return r < WARREN_DROP__MAX && drop_names[r] ? drop_names[r] : "unknown";
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[256];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int bpffs_prepare(const char *dir, char *err)
+{
+	struct statfs st;
+	int ret;
+
+	/* Fresh VMs and containers often come without bpffs mounted. */
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type != BPF_FS_MAGIC &&
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		ret = -errno;
+		snprintf(err, ERR_SIZE, "mounting bpffs on /sys/fs/bpf: %s", strerror(-ret));
+		return ret;
+	}
+	ret = mkdir_p(dir);
+	if (!ret && (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC))
+		ret = -EXDEV;
+	if (ret)
+		snprintf(err, ERR_SIZE, "pin directory %s: %s", dir,
+			 ret == -EXDEV ? "not on a bpf filesystem" : strerror(-ret));
+	return ret;
+}
+
+static void set_fabric(struct veth_bpf *skel, const struct fabric_config *cfg)
+{
+	uint8_t mask[16];
+
+	skel->rodata->fabric4_addr = cfg->fabric4.addr;
+	skel->rodata->fabric4_mask = prefix4_mask(cfg->fabric4.len);
+	prefix6_mask(cfg->fabric6.len, mask);
+	memcpy((void *)skel->rodata->fabric6_addr, cfg->fabric6.addr, 16);
+	memcpy((void *)skel->rodata->fabric6_mask, mask, 16);
+}
+
+int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_config *cfg,
+		  enum hook_mode mode, char *err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct veth_bpf *skel;
+	int ret;
+
+	memset(dp, 0, sizeof(*dp));
+	ret = bpffs_prepare(pin_dir, err);
+	if (ret)
+		return ret;
+	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
+	dp->mode = mode;
+
+	skel = veth_bpf__open_opts(&opts);
+	if (!skel) {
+		ret = -errno;
+		snprintf(err, ERR_SIZE, "opening the veth programs: %s", strerror(-ret));
+		return ret;
+	}
+	set_fabric(skel, cfg);
+	/*
+	 * Maps pinned by an earlier agent are reused here; a definition that
+	 * changed (size, type) fails the load instead of silently forking state.
+	 */
+	ret = veth_bpf__load(skel);
+	if (ret) {
+		snprintf(err, ERR_SIZE, "loading the veth programs (pins in %s): %s", pin_dir,
+			 strerror(-ret));
+		veth_bpf__destroy(skel);
+		return ret;
+	}
+	dp->skel = skel;
+	return 0;
+}
+
+void datapath_close(struct datapath *dp)
+{
+	veth_bpf__destroy(dp->skel);
+	dp->skel = NULL;
+}
+
+static int unlink_tree(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+	int ret = 0;
+
+	if (!d)
+		return errno == ENOTDIR ? (unlink(path) ? -errno : 0) : -errno;
+	while ((de = readdir(d))) {
+		char sub[512];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (de->d_type == DT_DIR)
+			ret = unlink_tree(sub) ?: ret;
+		else if (unlink(sub))
+			ret = -errno;
+	}
+	closedir(d);
+	if (rmdir(path))
+		ret = -errno;
+	return ret;
+}
+
+int datapath_unpin_all(const char *pin_dir, char *err)
+{
+	int ret = unlink_tree(pin_dir);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		snprintf(err, ERR_SIZE, "removing pins under %s: %s", pin_dir, strerror(-ret));
+	return ret;
+}
+
+void encode_iface(const struct endpoint *ep, uint32_t env_id, struct warren_iface *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->env_id = env_id;
+	out->endpoint_id = ep->id;
+	if (ep->has_v4) {
+		out->ipv4 = ep->ipv4;
+		out->flags |= WARREN_IF_HAS_V4;
+	}
+	if (ep->has_v6) {
+		memcpy(out->ipv6, ep->ipv6, 16);
+		out->flags |= WARREN_IF_HAS_V6;
+	}
+	if (ep->build)
+		out->flags |= WARREN_IF_BUILD;
+}
+
+void encode_endpoint(const struct endpoint *ep, uint32_t env_id, struct warren_endpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->env_id = env_id;
+	out->ifindex = (uint32_t)ep->ifindex;
+	out->endpoint_id = ep->id;
+	out->flags = WARREN_EP_LOCAL | (ep->build ? WARREN_EP_BUILD : 0);
+	memcpy(out->dst_mac, ep->wl_mac, 6);
+	memcpy(out->src_mac, ep->host_mac, 6);
+}
+
+int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
+		      char *err)
+{
+	struct warren_endpoint val;
+	struct warren_iface ifv;
+	struct warren_ip6 k6;
+	__u32 ifindex = (__u32)ep->ifindex;
+	int ret = 0;
+
+	encode_iface(ep, env_id, &ifv);
+	encode_endpoint(ep, env_id, &val);
+	memset(&k6, 0, sizeof(k6));
+	memcpy(k6.addr, ep->ipv6, 16);
+
+	/* Destinations first, the sender's identity last: nothing half-known is usable. */
+	if (ep->has_v4)
+		ret = bpf_map__update_elem(dp->skel->maps.warren_ep4, &ep->ipv4, 4, &val,
+					   sizeof(val), BPF_ANY);
+	if (!ret && ep->has_v6)
+		ret = bpf_map__update_elem(dp->skel->maps.warren_ep6, &k6, sizeof(k6), &val,
+					   sizeof(val), BPF_ANY);
+	if (!ret)
+		ret = bpf_map__update_elem(dp->skel->maps.warren_ifaces, &ifindex, sizeof(ifindex),
+					   &ifv, sizeof(ifv), BPF_ANY);
+	if (ret) {
+		snprintf(err, ERR_SIZE, "endpoint %u: writing maps: %s", ep->id, strerror(-ret));
+		maps_endpoint_del(dp, ep);
+	}
+	return ret;
+}
+
+int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep)
+{
+	struct warren_ip6 k6;
+	__u32 ifindex = (__u32)ep->ifindex;
+
+	memset(&k6, 0, sizeof(k6));
+	memcpy(k6.addr, ep->ipv6, 16);
+	/* Destinations first: from here on nobody can reach it. */
+	if (ep->has_v4)
+		bpf_map__delete_elem(dp->skel->maps.warren_ep4, &ep->ipv4, 4, 0);
+	if (ep->has_v6)
+		bpf_map__delete_elem(dp->skel->maps.warren_ep6, &k6, sizeof(k6), 0);
+	if (ifindex)
+		bpf_map__delete_elem(dp->skel->maps.warren_ifaces, &ifindex, sizeof(ifindex), 0);
+	return 0;
+}
+
+static bool model_has_v4(const struct model *m, __be32 a)
+{
+	for (size_t i = 0; i < m->n_endpoints; i++)
+		if (m->endpoints[i].has_v4 && m->endpoints[i].ipv4 == a)
+			return true;
+	return false;
+}
+
+static bool model_has_v6(const struct model *m, const struct warren_ip6 *a)
+{
+	for (size_t i = 0; i < m->n_endpoints; i++)
+		if (m->endpoints[i].has_v6 && !memcmp(m->endpoints[i].ipv6, a->addr, 16))
+			return true;
+	return false;
+}
+
+static bool model_has_ifindex(const struct model *m, __u32 ifindex)
+{
+	for (size_t i = 0; i < m->n_endpoints; i++)
+		if ((__u32)m->endpoints[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * Walk a hash map and delete the keys the model does not know. Deleting
+ * the current key restarts the walk from the next one we saved first.
+ */
+#define PRUNE(map, ktype, known)						\
+	do {									\
+		ktype ___k, ___next;						\
+		int ___more = !bpf_map__get_next_key(map, NULL, &___k, sizeof(___k)); \
+		while (___more) {						\
+			___more = !bpf_map__get_next_key(map, &___k, &___next, sizeof(___k)); \
+			if (!(known))						\
+				bpf_map__delete_elem(map, &___k, sizeof(___k), 0); \
+			___k = ___next;						\
+		}								\
+	} while (0)
+
+int maps_prune(struct datapath *dp, const struct model *m)
+{
+	PRUNE(dp->skel->maps.warren_ep4, __be32, model_has_v4(m, ___k));
+	PRUNE(dp->skel->maps.warren_ep6, struct warren_ip6, model_has_v6(m, &___k));
+	PRUNE(dp->skel->maps.warren_ifaces, __u32, model_has_ifindex(m, ___k));
+	return 0;
+}
+
+int maps_counters_read(struct datapath *dp, uint32_t env_id, struct warren_counters *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct warren_counters *per;
+	__u32 key = env_id;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	per = calloc(ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	ret = bpf_map__lookup_elem(dp->skel->maps.warren_counters, &key, sizeof(key), per,
+				   ncpu * sizeof(*per), 0);
+	for (int c = 0; !ret && c < ncpu; c++) {
+		sum->delivered_packets += per[c].delivered_packets;
+		sum->delivered_bytes += per[c].delivered_bytes;
+		for (int r = 0; r < WARREN_DROP__MAX; r++)
+			sum->drops[r] += per[c].drops[r];
+	}
+	free(per);
+	return ret;
+}
+
+int maps_counters_reset(struct datapath *dp, uint32_t env_id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct warren_counters *zero;
+	__u32 key = env_id;
+	int ret;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	ret = bpf_map__update_elem(dp->skel->maps.warren_counters, &key, sizeof(key), zero,
+				   ncpu * sizeof(*zero), BPF_ANY);
+	free(zero);
+	return ret;
+}

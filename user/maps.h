@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The loaded datapath: the veth programs from their skeleton, with maps
+ * pinned by name under the agent's bpffs directory. Loading again after a
+ * restart reuses the pinned maps, so their contents (and the traffic that
+ * depends on them) outlive the agent.
+ */
+#ifndef WARREN_MAPS_H
+#define WARREN_MAPS_H
+
+#include "warren.h"
+#include "model.h"
+
+struct veth_bpf;
+
+enum hook_mode {
+	HOOK_AUTO = 0,		/* tcx where the kernel has it (6.6+), else clsact */
+	HOOK_TCX,
+	HOOK_CLSACT,
+};
+
+struct datapath {
+	struct veth_bpf *skel;
+	char pin_dir[256];
+	enum hook_mode mode;	/* resolved on first attach (HOOK_AUTO until then) */
+};
+
+/* Make sure bpffs is mounted at /sys/fs/bpf and dir exists on it. */
+int bpffs_prepare(const char *dir, char *err);
+
+int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_config *cfg,
+		  enum hook_mode mode, char *err);
+/* Drop our handles; pinned maps and links stay, so traffic keeps flowing. */
+void datapath_close(struct datapath *dp);
+/* Remove every pin (maps and links) under the directory: full teardown. */
+int datapath_unpin_all(const char *pin_dir, char *err);
+
+/* The map values for an endpoint, as the datapath reads them. */
+void encode_iface(const struct endpoint *ep, uint32_t env_id, struct warren_iface *out);
+void encode_endpoint(const struct endpoint *ep, uint32_t env_id, struct warren_endpoint *out);
+
+int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
+		      char *err);
+/* Remove the endpoint's entries; absent entries are fine. */
+int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep);
+/* Delete entries the model does not have (after a restart). */
+int maps_prune(struct datapath *dp, const struct model *m);
+
+/* Sum of the per-CPU counters of one environment. */
+int maps_counters_read(struct datapath *dp, uint32_t env_id, struct warren_counters *sum);
+/* Zero an environment's counters (a reused id starts from nothing). */
+int maps_counters_reset(struct datapath *dp, uint32_t env_id);
+
+const char *drop_reason_name(enum warren_drop_reason r);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What a valid name is, in one place: the agent, the CLI and DNS agree. */
+#ifndef WARREN_NAMES_H
+#define WARREN_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A DNS label (RFC 1123): 1..63 of [a-z0-9-], no leading/trailing '-'. */
+#define NAME_MAX_LEN 63
+#define NAME_SIZE (NAME_MAX_LEN + 1)
+/* A netns name or absolute path, printable, no white space. */
+#define NETNS_SIZE 256
+
+bool name_valid(const char *s);
+/*
+ * Replica indexes are plain decimal (they become DNS labels: "0.web").
+ * Returns 0 and the value, or -EINVAL.
+ */
+int replica_parse(const char *s, uint32_t *out);
+/* A name under /run/netns or an absolute path; no white space, no "..". */
+bool netns_ref_valid(const char *s);
+/* Parse an unsigned decimal in [0, max]; -EINVAL otherwise. */
+int u32_parse(const char *s, uint32_t max, uint32_t *out);
+
+#endif

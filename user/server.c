@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The control socket: one request per connection, answered in order.
+ * The agent is single-threaded on purpose: requests are serialised, so a
+ * handler sees and changes the model, the kernel and the state file alone.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "agent.h"
+#include "log.h"
+
+static const struct {
+	const char *cmd;
+	handler_fn fn;
+} handlers[] = {
+	{ "project-add", handle_project_add },
+	{ "project-del", handle_project_del },
+	{ "project-list", handle_project_list },
+	{ "env-add", handle_env_add },
+	{ "env-del", handle_env_del },
+	{ "env-list", handle_env_list },
+	{ "endpoint-add", handle_endpoint_add },
+	{ "endpoint-del", handle_endpoint_del },
+	{ "endpoint-list", handle_endpoint_list },
+	{ "status", handle_status },
+};
+
+static void dispatch(struct agent *a, const struct kv *req, struct kv *resp)
+{
+	const char *cmd = kv_get(req, "cmd");
+	char err[ERR_SIZE] = "";
+	int ret = -EOPNOTSUPP;
+
+	for (size_t i = 0; cmd && i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		if (strcmp(cmd, handlers[i].cmd))
+			continue;
+		ret = handlers[i].fn(a, req, resp, err);
+		break;
+	}
+	if (ret == -EOPNOTSUPP && !err[0])
+		snprintf(err, sizeof(err), "unknown command \"%s\"", cmd ? cmd : "");
+	if (ret) {
+		/* A failed request answers with its reason only, never half a result. */
+		kv_free(resp);
+		if (!err[0])
+			snprintf(err, sizeof(err), "%s", strerror(-ret));
+		kv_add(resp, "error", err);
+		pr_debug("%s: %s\n", cmd ? cmd : "(none)", err);
+	}
+	kv_addf(resp, "errno", "%d", -ret);
+}
+
+static int read_request(int fd, struct kv *req)
+{
+	char buf[KV_MAX_REQUEST];
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+		int ret;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ECONNRESET;
+		len += (size_t)n;
+		ret = kv_parse(buf, len, req);
+		if (ret != -EAGAIN)
+			return ret < 0 ? ret : 0;
+		if (len == sizeof(buf))
+			return -EMSGSIZE;
+	}
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void serve_one(struct agent *a, int fd)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	struct kv req, resp;
+	char *out;
+	size_t len;
+	int ret;
+
+	/* A client that connects and says nothing must not hold the agent. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	kv_init(&resp);
+	ret = read_request(fd, &req);
+	if (ret) {
+		kv_add(&resp, "error", ret == -EINVAL ? "malformed request" :
+				       ret == -EMSGSIZE ? "request too large" : strerror(-ret));
+		kv_addf(&resp, "errno", "%d", -ret);
+	} else {
+		dispatch(a, &req, &resp);
+		kv_free(&req);
+	}
+	if (!kv_format(&resp, &out, &len)) {
+		write_all(fd, out, len);
+		free(out);
+	}
+	kv_free(&resp);
+}
+
+static int listen_on(const char *path, char *err)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[sizeof(sun.sun_path)];
+	int fd, ret;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, ERR_SIZE, "socket path %s is too long", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (strrchr(dir, '/') && strrchr(dir, '/') != dir) {
+		*strrchr(dir, '/') = '\0';
+		mkdir(dir, 0755);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	/* A socket that answers belongs to a running agent: do not steal it. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		snprintf(err, ERR_SIZE, "another warrend is serving %s", path);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	umask(077);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 64))
+		goto fail;
+	return fd;
+fail:
+	ret = -errno;
+	snprintf(err, ERR_SIZE, "control socket %s: %s", path, strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int server_run(struct agent *a, char *err)
+{
+	struct pollfd pfd[2];
+	sigset_t mask;
+	int lfd, sfd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		snprintf(err, ERR_SIZE, "signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	lfd = listen_on(a->sock_path, err);
+	if (lfd < 0) {
+		close(sfd);
+		return lfd;
+	}
+	pr_info("serving %s\n", a->sock_path);
+	pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (pfd[0].revents & POLLIN) {
+			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (cfd >= 0) {
+				serve_one(a, cfd);
+				close(cfd);
+			}
+		}
+	}
+	pr_info("stopping; the datapath stays in place\n");
+	unlink(a->sock_path);
+	close(lfd);
+	close(sfd);
+	return 0;
+}

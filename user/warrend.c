@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * warrend: the per-host agent. Loads the datapath (re-adopting what an
+ * earlier instance pinned), brings the kernel in line with the saved
+ * state, and serves warrenctl on a UNIX socket. Stopping it leaves the
+ * datapath running; `--teardown` removes everything it made.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "log.h"
+#include "statefile.h"
+
+#define DEFAULT_PIN_DIR "/sys/fs/bpf/warren"
+#define DEFAULT_SOCKET "/run/warren/warrend.sock"
+#define DEFAULT_STATE "/var/lib/warren/state"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: warrend [options]\n"
+		"  --fabric4 PREFIX   IPv4 prefix of the whole fabric (default 10.210.0.0/16)\n"
+		"  --fabric6 PREFIX   IPv6 prefix of the whole fabric (default fd77:7761:7272::/48)\n"
+		"  --host4 PREFIX     this host's IPv4 share (default 10.210.1.0/24)\n"
+		"  --host6 PREFIX     this host's IPv6 share (default fd77:7761:7272:1::/64)\n"
+		"  --pin-dir DIR      bpffs directory for maps and links (default " DEFAULT_PIN_DIR ")\n"
+		"  --socket PATH      control socket (default " DEFAULT_SOCKET ")\n"
+		"  --state PATH       state file (default " DEFAULT_STATE ")\n"
+		"  --hook MODE        auto, tcx or clsact (default auto: tcx where the kernel has it)\n"
+		"  --teardown         remove every endpoint, pin and the state file, then exit\n"
+		"  -v, --verbose      debug logging (libbpf and verifier messages included)\n"
+		"  -h, --help\n");
+}
+
+int agent_save(struct agent *a, char *err)
+{
+	return statefile_save(&a->model, a->state_path, err);
+}
+
+static int mkdir_parent(const char *path)
+{
+	char dir[256];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool same_config(const struct fabric_config *a, const struct fabric_config *b)
+{
+	return a->fabric4.addr == b->fabric4.addr && a->fabric4.len == b->fabric4.len &&
+	       a->host4.addr == b->host4.addr && a->host4.len == b->host4.len &&
+	       !memcmp(a->fabric6.addr, b->fabric6.addr, 16) && a->fabric6.len == b->fabric6.len &&
+	       !memcmp(a->host6.addr, b->host6.addr, 16) && a->host6.len == b->host6.len;
+}
+
+/* The saved state if there is one, else an empty model for this config. */
+static int load_state(struct agent *a, const struct fabric_config *cfg, char *err)
+{
+	int ret = statefile_load(&a->model, a->state_path, err);
+
+	if (ret == -ENOENT) {
+		model_init(&a->model, cfg);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if (!same_config(&a->model.cfg, cfg)) {
+		snprintf(err, ERR_SIZE,
+			 "%s was written for other prefixes; start with the same ones or --teardown",
+			 a->state_path);
+		model_free(&a->model);
+		return -EINVAL;
+	}
+	pr_info("state %s: %zu projects, %zu environments, %zu endpoints\n", a->state_path,
+		a->model.n_projects, a->model.n_envs, a->model.n_endpoints);
+	return 0;
+}
+
+static int teardown(struct agent *a, char *err)
+{
+	endpoints_teardown(a);
+	datapath_close(&a->dp);
+	if (unlink(a->state_path) && errno != ENOENT) {
+		snprintf(err, ERR_SIZE, "%s: %s", a->state_path, strerror(errno));
+		return -errno;
+	}
+	return datapath_unpin_all(a->pin_dir, err);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "fabric4", required_argument, NULL, '4' },
+		{ "fabric6", required_argument, NULL, '6' },
+		{ "host4", required_argument, NULL, 'a' },
+		{ "host6", required_argument, NULL, 'b' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "hook", required_argument, NULL, 'H' },
+		{ "teardown", no_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *f4 = "10.210.0.0/16", *f6 = "fd77:7761:7272::/48";
+	const char *h4 = "10.210.1.0/24", *h6 = "fd77:7761:7272:1::/64";
+	enum hook_mode mode = HOOK_AUTO;
+	struct fabric_config cfg;
+	struct agent a = {};
+	char err[ERR_SIZE] = "";
+	bool do_teardown = false;
+	int c, ret;
+
+	log_set_prefix("warrend");
+	snprintf(a.pin_dir, sizeof(a.pin_dir), DEFAULT_PIN_DIR);
+	snprintf(a.sock_path, sizeof(a.sock_path), DEFAULT_SOCKET);
+	snprintf(a.state_path, sizeof(a.state_path), DEFAULT_STATE);
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case '4': f4 = optarg; break;
+		case '6': f6 = optarg; break;
+		case 'a': h4 = optarg; break;
+		case 'b': h6 = optarg; break;
+		case 'p': snprintf(a.pin_dir, sizeof(a.pin_dir), "%s", optarg); break;
+		case 's': snprintf(a.sock_path, sizeof(a.sock_path), "%s", optarg); break;
+		case 'S': snprintf(a.state_path, sizeof(a.state_path), "%s", optarg); break;
+		case 'T': do_teardown = true; break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'H':
+			if (!strcmp(optarg, "tcx"))
+				mode = HOOK_TCX;
+			else if (!strcmp(optarg, "clsact"))
+				mode = HOOK_CLSACT;
+			else if (!strcmp(optarg, "auto"))
+				mode = HOOK_AUTO;
+			else {
+				fprintf(stderr, "warrend: --hook must be auto, tcx or clsact\n");
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (prefix4_parse(f4, &cfg.fabric4) || prefix4_parse(h4, &cfg.host4) ||
+	    prefix6_parse(f6, &cfg.fabric6) || prefix6_parse(h6, &cfg.host6)) {
+		fprintf(stderr, "warrend: malformed prefix (address/length with no host bits set)\n");
+		return 2;
+	}
+	if (fabric_config_check(&cfg, err)) {
+		fprintf(stderr, "warrend: %s\n", err);
+		return 2;
+	}
+	log_route_libbpf();
+
+	ret = mkdir_parent(a.state_path);
+	if (ret) {
+		snprintf(err, sizeof(err), "state directory of %s: %s", a.state_path, strerror(-ret));
+		goto out;
+	}
+	ret = load_state(&a, &cfg, err);
+	if (ret)
+		goto out;
+	ret = datapath_open(&a.dp, a.pin_dir, &a.model.cfg, mode, err);
+	if (ret)
+		goto out_model;
+	if (do_teardown) {
+		ret = teardown(&a, err);
+		goto out_model;
+	}
+	ret = endpoints_readopt(&a, err);
+	if (!ret)
+		ret = server_run(&a, err);
+	datapath_close(&a.dp);
+out_model:
+	model_free(&a.model);
+out:
+	if (ret) {
+		pr_warn("%s\n", err);
+		return 1;
+	}
+	return 0;
+}
