@@ -38,7 +38,8 @@ TEST_BPF_OBJS := empty redirect_spy
 COMMON_SRCS := log addr model statefile kv names
 AGENT_SRCS := $(COMMON_SRCS) maps attach netlink netns endpoint project status server warrend
 CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_status warrenctl
-UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi
+UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink
+UNIT_LINK := $(COMMON_SRCS) maps netlink netns
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
 TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))
@@ -95,10 +96,10 @@ $(O)/warrenctl: $(patsubst %,$(O)/user/%.o,$(CTL_SRCS))
 TEST_CFLAGS := $(USER_CFLAGS) -Iselftests -I$(O)/selftests
 
 # Unit tests link the sanitizer build of the pieces they test.
-$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(patsubst %,$(O)/san/%.o,$(COMMON_SRCS) maps) $(SKELS)
+$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(SKELS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(COMMON_SRCS) maps) $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(USER_LDLIBS) -o $@
 
 $(O)/selftests/test_progs: $(wildcard selftests/progs/*.c) selftests/test.h $(O)/san/log.o $(SKELS) $(TEST_SKELS)
 	$(call msg,CC,$@)

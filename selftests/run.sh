@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Run warren's test suites and report in KTAP with one closing line
+# "N passed, N failed, N skipped". Exit status 1 if anything failed.
+#
+#   selftests/run.sh [unit|progs|e2e ...]     (default: all)
+#
+# Each suite prints its own KTAP; this renumbers the results into one plan.
+# A suite that exits non-zero without reporting a failure (a crash, a
+# sanitizer report) counts as a failure of its own.
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+export WARREN_BUILD=$O
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit progs e2e)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: the suites need root (BPF, network namespaces)" >&2
+	exit 1
+fi
+
+passed=0 failed=0 skipped=0 n=0
+echo "TAP version 13"
+
+# run_one NAME CMD...: run a KTAP-printing command, fold its results into ours.
+run_one() {
+	local name=$1 line rc=1 nfail=0
+	shift
+	echo "# === $name"
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*|"not ok "*)
+			local status=${line%% *} rest
+			[ "$status" = not ] && status="not ok" || status="ok"
+			rest=${line#"$status" }
+			rest=${rest#* }	# drop the suite's own number
+			n=$((n + 1))
+			if [ "$status" = "not ok" ]; then
+				failed=$((failed + 1)); nfail=$((nfail + 1))
+			elif [[ "$rest" == *"# SKIP"* ]]; then
+				skipped=$((skipped + 1))
+			else
+				passed=$((passed + 1))
+			fi
+			echo "$status $n $name: $rest"
+			;;
+		__rc=*) rc=${line#__rc=} ;;
+		"TAP version"*|1..*) ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <("$@" 2>&1; echo "__rc=$?")
+	if [ "$rc" != 0 ] && [ "$nfail" -eq 0 ]; then
+		n=$((n + 1)); failed=$((failed + 1))
+		echo "not ok $n $name # exited with status $rc"
+	fi
+}
+
+for s in "${suites[@]}"; do
+	case "$s" in
+	unit)
+		for t in "$O"/selftests/unit/test_*; do
+			run_one "unit/$(basename "$t")" "$t"
+		done ;;
+	progs)
+		run_one progs "$O/selftests/test_progs" ;;
+	e2e)
+		for t in selftests/e2e/test_*.sh; do
+			run_one "e2e/$(basename "$t" .sh)" bash "$t"
+		done ;;
+	*)
+		echo "run.sh: unknown suite $s" >&2; exit 2 ;;
+	esac
+done
+
+echo "1..$n"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
