@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(clang llvm make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libc-ares-dev)
 # tests and demo: namespaces, traffic, inspection
-pkgs+=(iproute2 iperf3 iputils-ping procps util-linux psmisc)
+pkgs+=(iproute2 iperf3 iputils-ping procps util-linux psmisc jq)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -46,7 +46,8 @@ static int prog_fd(struct datapath *dp, int d)
 
 static void link_path(struct datapath *dp, const char *ifname, int d, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/links/%s.%s", dp->pin_dir, ifname, dirs[d].suffix);
+	/* bpffs refuses dots in names (they are reserved), hence the underscore. */
+	snprintf(buf, len, "%s/links/%s_%s", dp->pin_dir, ifname, dirs[d].suffix);
 }
 
 static int tcx_attach_one(struct datapath *dp, int ifindex, const char *ifname, int d)

@@ -32,7 +32,7 @@ static const uint8_t gw6[16] = { 0xfe, 0x80, [15] = 0x01 };
 static int setup_workload_side(struct agent *a, const struct endpoint *ep, int nsfd, char *err)
 {
 	const struct fabric_config *cfg = &a->model.cfg;
-	struct nl *nl = NULL;
+	struct wnl *nl = NULL;
 	int saved = -1, ifindex, ret;
 	const char *step;
 
@@ -42,27 +42,27 @@ static int setup_workload_side(struct agent *a, const struct endpoint *ep, int n
 		return ret;
 	}
 	step = "netlink";
-	ret = nl_open(&nl);
+	ret = wnl_open(&nl);
 	if (ret)
 		goto out;
 	step = "finding " WL_IFNAME;
-	ifindex = ret = nl_link_index(nl, WL_IFNAME);
+	ifindex = ret = wnl_link_index(nl, WL_IFNAME);
 	if (ret < 0)
 		goto out;
 	step = "link up";
-	ret = nl_link_set_up(nl, ifindex);
+	ret = wnl_link_set_up(nl, ifindex);
 	if (ret)
 		goto out;
 	if (ep->has_v4) {
 		step = "IPv4 address";
-		ret = nl_addr_add(nl, ifindex, AF_INET, &ep->ipv4, 32);
+		ret = wnl_addr_add(nl, ifindex, AF_INET, &ep->ipv4, 32);
 		if (!ret) {
 			step = "IPv4 gateway neighbour";
-			ret = nl_neigh_add(nl, ifindex, AF_INET, gw4, ep->host_mac);
+			ret = wnl_neigh_add(nl, ifindex, AF_INET, gw4, ep->host_mac);
 		}
 		if (!ret) {
 			step = "IPv4 fabric route";
-			ret = nl_route_add(nl, ifindex, AF_INET, &cfg->fabric4.addr, cfg->fabric4.len,
+			ret = wnl_route_add(nl, ifindex, AF_INET, &cfg->fabric4.addr, cfg->fabric4.len,
 					   gw4, true);
 		}
 		if (ret)
@@ -70,14 +70,14 @@ static int setup_workload_side(struct agent *a, const struct endpoint *ep, int n
 	}
 	if (ep->has_v6) {
 		step = "IPv6 address";
-		ret = nl_addr_add(nl, ifindex, AF_INET6, ep->ipv6, 128);
+		ret = wnl_addr_add(nl, ifindex, AF_INET6, ep->ipv6, 128);
 		if (!ret) {
 			step = "IPv6 gateway neighbour";
-			ret = nl_neigh_add(nl, ifindex, AF_INET6, gw6, ep->host_mac);
+			ret = wnl_neigh_add(nl, ifindex, AF_INET6, gw6, ep->host_mac);
 		}
 		if (!ret) {
 			step = "IPv6 fabric route";
-			ret = nl_route_add(nl, ifindex, AF_INET6, cfg->fabric6.addr, cfg->fabric6.len,
+			ret = wnl_route_add(nl, ifindex, AF_INET6, cfg->fabric6.addr, cfg->fabric6.len,
 					   gw6, true);
 		}
 	}
@@ -85,7 +85,7 @@ out:
 	if (ret < 0)
 		snprintf(err, ERR_SIZE, "netns %s: %s: %s", ep->netns, step, strerror(-ret));
 	if (nl)
-		nl_close(nl);
+		wnl_close(nl);
 	netns_leave(saved);
 	return ret < 0 ? ret : 0;
 }
@@ -96,26 +96,26 @@ out:
  * egress, the host's own services) finds it. Fabric traffic never comes
  * this way: it is redirected before the host stack sees it.
  */
-static int setup_host_side(struct nl *nl, const struct endpoint *ep, char *err)
+static int setup_host_side(struct wnl *nl, const struct endpoint *ep, char *err)
 {
 	const char *step = "link up";
 	int ret;
 
-	ret = nl_link_set_up(nl, ep->ifindex);
+	ret = wnl_link_set_up(nl, ep->ifindex);
 	if (!ret && ep->has_v4) {
 		step = "IPv4 route";
-		ret = nl_route_add(nl, ep->ifindex, AF_INET, &ep->ipv4, 32, NULL, false);
+		ret = wnl_route_add(nl, ep->ifindex, AF_INET, &ep->ipv4, 32, NULL, false);
 		if (!ret) {
 			step = "IPv4 neighbour";
-			ret = nl_neigh_add(nl, ep->ifindex, AF_INET, &ep->ipv4, ep->wl_mac);
+			ret = wnl_neigh_add(nl, ep->ifindex, AF_INET, &ep->ipv4, ep->wl_mac);
 		}
 	}
 	if (!ret && ep->has_v6) {
 		step = "IPv6 route";
-		ret = nl_route_add(nl, ep->ifindex, AF_INET6, ep->ipv6, 128, NULL, false);
+		ret = wnl_route_add(nl, ep->ifindex, AF_INET6, ep->ipv6, 128, NULL, false);
 		if (!ret) {
 			step = "IPv6 neighbour";
-			ret = nl_neigh_add(nl, ep->ifindex, AF_INET6, ep->ipv6, ep->wl_mac);
+			ret = wnl_neigh_add(nl, ep->ifindex, AF_INET6, ep->ipv6, ep->wl_mac);
 		}
 	}
 	if (ret)
@@ -126,7 +126,7 @@ static int setup_host_side(struct nl *nl, const struct endpoint *ep, char *err)
 /* Everything in the kernel for one endpoint; on failure nothing is left. */
 static int endpoint_build(struct agent *a, struct endpoint *ep, uint32_t env_id, char *err)
 {
-	struct nl *nl = NULL;
+	struct wnl *nl = NULL;
 	int nsfd, ret;
 
 	nsfd = netns_open(ep->netns);
@@ -135,19 +135,19 @@ static int endpoint_build(struct agent *a, struct endpoint *ep, uint32_t env_id,
 			 nsfd == -EINVAL ? "not a network namespace" : strerror(-nsfd));
 		return nsfd;
 	}
-	ret = nl_open(&nl);
+	ret = wnl_open(&nl);
 	if (ret) {
 		snprintf(err, ERR_SIZE, "netlink: %s", strerror(-ret));
 		goto out;
 	}
-	ret = nl_veth_create(nl, ep->ifname, ep->host_mac, WL_IFNAME, ep->wl_mac, nsfd);
+	ret = wnl_veth_create(nl, ep->ifname, ep->host_mac, WL_IFNAME, ep->wl_mac, nsfd);
 	if (ret) {
 		snprintf(err, ERR_SIZE, "creating veth %s/%s in netns %s: %s", ep->ifname,
 			 WL_IFNAME, ep->netns,
 			 ret == -EEXIST ? "an interface of that name exists" : strerror(-ret));
 		goto out;
 	}
-	ep->ifindex = nl_link_index(nl, ep->ifname);
+	ep->ifindex = wnl_link_index(nl, ep->ifname);
 	if (ep->ifindex < 0) {
 		ret = ep->ifindex;
 		ep->ifindex = 0;
@@ -166,11 +166,11 @@ out:
 	if (ret && ep->ifindex > 0) {
 		maps_endpoint_del(&a->dp, ep);
 		detach_veth(&a->dp, ep->ifindex, ep->ifname);
-		nl_link_del(nl, ep->ifindex);
+		wnl_link_del(nl, ep->ifindex);
 		ep->ifindex = 0;
 	}
 	if (nl)
-		nl_close(nl);
+		wnl_close(nl);
 	close(nsfd);
 	return ret;
 }
@@ -178,17 +178,17 @@ out:
 /* Unreachable first (maps), then the hooks, then the interface. */
 static void endpoint_unbuild(struct agent *a, const struct endpoint *ep)
 {
-	struct nl *nl;
+	struct wnl *nl;
 
 	maps_endpoint_del(&a->dp, ep);
 	detach_veth(&a->dp, ep->ifindex, ep->ifname);
-	if (nl_open(&nl) == 0) {
-		int ifindex = nl_link_index(nl, ep->ifname);
+	if (wnl_open(&nl) == 0) {
+		int ifindex = wnl_link_index(nl, ep->ifname);
 
 		/* Gone already when its netns was deleted: that is fine. */
 		if (ifindex > 0 && ifindex == ep->ifindex)
-			nl_link_del(nl, ifindex);
-		nl_close(nl);
+			wnl_link_del(nl, ifindex);
+		wnl_close(nl);
 	}
 }
 
@@ -363,10 +363,10 @@ int handle_endpoint_list(struct agent *a, const struct kv *req, struct kv *resp,
 int endpoints_readopt(struct agent *a, char *err)
 {
 	struct model *m = &a->model;
-	struct nl *nl;
+	struct wnl *nl;
 	int ret;
 
-	ret = nl_open(&nl);
+	ret = wnl_open(&nl);
 	if (ret) {
 		snprintf(err, ERR_SIZE, "netlink: %s", strerror(-ret));
 		return ret;
@@ -374,7 +374,7 @@ int endpoints_readopt(struct agent *a, char *err)
 	for (size_t i = 0; i < m->n_endpoints;) {
 		struct endpoint *ep = &m->endpoints[i];
 		struct env *env = model_endpoint_env(m, ep);
-		int ifindex = nl_link_index(nl, ep->ifname);
+		int ifindex = wnl_link_index(nl, ep->ifname);
 
 		if (ifindex < 0) {
 			/* Its netns went away while we were down, taking the veth. */
@@ -397,7 +397,7 @@ int endpoints_readopt(struct agent *a, char *err)
 	maps_prune(&a->dp, m);
 	ret = agent_save(a, err);
 out:
-	nl_close(nl);
+	wnl_close(nl);
 	return ret;
 }
 

@@ -5,7 +5,7 @@
  *
  * A netlink socket works in the network namespace it was created in, so
  * a handle is opened per namespace: enter the workload's netns
- * (netns_enter), nl_open(), do the work, nl_close(), netns_leave().
+ * (netns_enter), wnl_open(), do the work, wnl_close(), netns_leave().
  */
 #ifndef WARREN_NETLINK_H
 #define WARREN_NETLINK_H
@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct nl;
+struct wnl;
 
 /* Open a route netlink handle in the calling thread's current netns. */
-int nl_open(struct nl **out);
-void nl_close(struct nl *nl);
+int wnl_open(struct wnl **out);
+void wnl_close(struct wnl *nl);
 
 /*
  * Create a veth pair: `name` stays in the current netns, `peer_name` is
@@ -25,34 +25,34 @@ void nl_close(struct nl *nl);
  * so a name clash inside the workload is reported as -EEXIST). Both ends
  * get the given MAC addresses and are left down.
  */
-int nl_veth_create(struct nl *nl, const char *name, const uint8_t mac[6],
+int wnl_veth_create(struct wnl *nl, const char *name, const uint8_t mac[6],
 		   const char *peer_name, const uint8_t peer_mac[6], int peer_netns_fd);
 
 /* ifindex of a link by name: > 0, or -ENODEV. */
-int nl_link_index(struct nl *nl, const char *name);
+int wnl_link_index(struct wnl *nl, const char *name);
 /* MAC of a link. */
-int nl_link_mac(struct nl *nl, int ifindex, uint8_t mac[6]);
-int nl_link_set_up(struct nl *nl, int ifindex);
+int wnl_link_mac(struct wnl *nl, int ifindex, uint8_t mac[6]);
+int wnl_link_set_up(struct wnl *nl, int ifindex);
 /* Delete a link (for a veth, its peer goes with it). -ENODEV if absent. */
-int nl_link_del(struct nl *nl, int ifindex);
+int wnl_link_del(struct wnl *nl, int ifindex);
 
 /*
  * Add an address; family is AF_INET or AF_INET6, addr is in network byte
  * order (4 or 16 bytes). IPv6 addresses are added with IFA_F_NODAD so
  * they are usable the moment this returns.
  */
-int nl_addr_add(struct nl *nl, int ifindex, int family, const void *addr, int prefixlen);
+int wnl_addr_add(struct wnl *nl, int ifindex, int family, const void *addr, int prefixlen);
 
 /*
  * Add a route dst/dst_len via gw (NULL: directly on the link) out of
  * ifindex. onlink sets RTNH_F_ONLINK so a gateway outside every prefix of
  * the link (169.254.1.1, fe80::1) is accepted. -EEXIST if present.
  */
-int nl_route_add(struct nl *nl, int ifindex, int family, const void *dst, int dst_len,
+int wnl_route_add(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
 		 const void *gw, bool onlink);
 
 /* A permanent neighbour entry addr -> mac on ifindex (NUD_PERMANENT). */
-int nl_neigh_add(struct nl *nl, int ifindex, int family, const void *addr,
+int wnl_neigh_add(struct wnl *nl, int ifindex, int family, const void *addr,
 		 const uint8_t mac[6]);
 
 #endif

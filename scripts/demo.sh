@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A demo fabric on this host: one warrend in a "host" network namespace,
+# two projects with two environments each, two replicas of a service in
+# every environment, real traffic between all of them, and the counters.
+# Everything lives in namespaces this script makes; it cleans up on exit.
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+case "$O" in /*) ;; *) O=$PWD/$O ;; esac
+[ "$(id -u)" -eq 0 ] || { echo "demo: run as root (network namespaces, BPF)" >&2; exit 1; }
+
+ID=demo$$
+TMP=$(mktemp -d /tmp/warren-demo.XXXX)
+SOCK=$TMP/warrend.sock
+PINS=/sys/fs/bpf/warren-$ID
+AGENT=
+ctl() { "$O/warrenctl" --socket "$SOCK" "$@"; }
+cleanup() {
+	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$ID-"); do
+		ip netns pids "$ns" | xargs -r kill 2>/dev/null
+		ip netns del "$ns"
+	done
+	rm -rf "$PINS" "$TMP"
+}
+trap cleanup EXIT
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "Starting warrend in host namespace $ID-host"
+ip netns add "$ID-host"
+nsenter --net="/run/netns/$ID-host" "$O/warrend" --socket "$SOCK" --pin-dir "$PINS" \
+	--state "$TMP/state" >"$TMP/warrend.log" 2>&1 &
+AGENT=$!
+for _ in $(seq 50); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
+ctl status >/dev/null || { cat "$TMP/warrend.log"; exit 1; }
+
+say "Provisioning: 2 projects x 2 environments x 2 replicas of 'web'"
+WLS=()
+declare -A V4 V6
+for p in shop blog; do
+	ctl project add $p
+	for e in prod staging; do
+		ctl env add $p $e
+		for r in 0 1; do
+			wl=$p-$e-$r
+			ip netns add "$ID-$wl"
+			ip -n "$ID-$wl" link set lo up
+			ip netns exec "$ID-$wl" "$O/selftests/warren-probe" serve >/dev/null 2>&1 &
+			out=$(ctl --json endpoint add project $p env $e service web replica $r \
+				netns "$ID-$wl") || exit 1
+			V4[$wl]=$(jq -r '.[0].ipv4' <<<"$out")
+			V6[$wl]=$(jq -r '.[0].ipv6' <<<"$out")
+			WLS+=("$wl")
+		done
+	done
+done
+ctl endpoint list
+
+say "Traffic from shop-prod-0 to every other workload (TCP, UDP, ping; IPv4 and IPv6)"
+printf '%-16s %-14s %-26s %-8s %-8s %s\n' TO IPV4 IPV6 TCP UDP ICMP
+src=shop-prod-0
+for dst in "${WLS[@]}"; do
+	[ "$dst" = "$src" ] && continue
+	res=$(ip netns exec "$ID-$src" "$O/selftests/warren-probe" check --timeout-ms 400 \
+		tcp:"${V4[$dst]}" udp:"${V4[$dst]}" icmp:"${V4[$dst]}" \
+		tcp:"${V6[$dst]}" udp:"${V6[$dst]}" icmp:"${V6[$dst]}" | awk '{print $2}' | paste -sd' ')
+	read -r t4 u4 i4 t6 u6 i6 <<<"$res"
+	printf '%-16s %-14s %-26s %-8s %-8s %s\n' "$dst" "${V4[$dst]}" "${V6[$dst]}" \
+		"$t4/$t6" "$u4/$u6" "$i4/$i6"
+done
+echo "(ok/fail for IPv4/IPv6: only shop-prod-1, the same environment, answers)"
+
+say "A real ping, same environment and across environments"
+ip netns exec "$ID-shop-prod-0" ping -c 2 -W 1 "${V4[shop-prod-1]}" | sed -n '2,3p'
+ip netns exec "$ID-shop-prod-0" ping -c 2 -W 1 "${V4[shop-staging-0]}" | tail -2
+
+say "A forged source address from a raw socket is dropped at the veth"
+ip netns exec "$ID-shop-prod-0" "$O/selftests/warren-probe" spoof --src "${V4[blog-prod-0]}" \
+	--dst "${V4[shop-prod-1]}" --port 9 --count 3
+
+say "Counters per environment (warrenctl status)"
+ctl status
