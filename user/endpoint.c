@@ -185,8 +185,11 @@ static void endpoint_unbuild(struct agent *a, const struct endpoint *ep)
 	if (wnl_open(&nl) == 0) {
 		int ifindex = wnl_link_index(nl, ep->ifname);
 
-		/* Gone already when its netns was deleted: that is fine. */
-		if (ifindex > 0 && ifindex == ep->ifindex)
+		/*
+		 * Gone already when its netns was deleted: that is fine. An
+		 * ifindex of 0 means not re-adopted yet (teardown): go by name.
+		 */
+		if (ifindex > 0 && (!ep->ifindex || ifindex == ep->ifindex))
 			wnl_link_del(nl, ifindex);
 		wnl_close(nl);
 	}

@@ -27,6 +27,7 @@ skip() { T_N=$((T_N + 1)); echo "ok $T_N $1 # SKIP $2"; }
 # check NAME CMD...: one result from a command's status.
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 diag() { echo "# $*"; }
+quiet() { "$@" >/dev/null 2>&1; }
 
 need_root_tools() {
 	local t
@@ -55,7 +56,7 @@ agent_start() {
 		--pin-dir "$(host_pins "$h")" --socket "$(host_sock "$h")" \
 		--state "$(host_state "$h")" "${HOST_ARGS[@]}" "$@" >>"$TMP/$h.log" 2>&1 &
 	AGENT_PID[$h]=$!
-	wait_for 50 ctl "$h" status >/dev/null || { diag "agent $h did not come up:"; sed 's/^/#   /' "$TMP/$h.log"; return 1; }
+	wait_for 50 quiet ctl "$h" status || { diag "agent $h did not come up:"; sed 's/^/#   /' "$TMP/$h.log"; return 1; }
 }
 HOST_ARGS=()
 
@@ -86,7 +87,8 @@ wl_create() {
 
 wl_serve() {
 	local ns; ns=$(wl_ns "$1")
-	ip netns exec "$ns" "$PROBE" serve >"$TMP/serve.$1" 2>&1 &
+	# A subshell, so the shell has no job to report when cleanup kills it.
+	(ip netns exec "$ns" "$PROBE" serve >"$TMP/serve.$1" 2>&1 &)
 	wait_for 50 grep -q ready "$TMP/serve.$1"
 }
 

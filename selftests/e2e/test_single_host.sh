@@ -24,7 +24,7 @@ add_endpoint() {	# add_endpoint WL PROJECT ENV SERVICE REPLICA [extra...]
 
 # --- set up -------------------------------------------------------------------
 host_create $H && agent_start $H
-check "agent starts and answers" ctl $H status
+check "agent starts and answers" quiet ctl $H status
 
 setup_ok=true
 for p in "${PROJECTS[@]}"; do
@@ -55,6 +55,7 @@ delta() {	# delta BEFORE AFTER PROJECT ENV FIELD
 }
 
 snapshot "$TMP/before.json"
+pids=()
 for src in "${WLS[@]}"; do
 	specs=()
 	for dst in "${WLS[@]}"; do
@@ -64,8 +65,9 @@ for src in "${WLS[@]}"; do
 		done
 	done
 	in_wl "$src" "$PROBE" check --timeout-ms 600 "${specs[@]}" > "$TMP/matrix.$src" 2>&1 &
+	pids+=($!)
 done
-wait
+wait "${pids[@]}"
 snapshot "$TMP/after.json"
 
 declare -A OWNER
@@ -114,17 +116,19 @@ spoof_case() {	# spoof_case FAMILY-ADDR-SUFFIX
 
 	# Control first: the same raw packets with the true source arrive.
 	in_wl $C "$PROBE" recv --port 9999 --timeout-ms 800 > "$TMP/recv.ctl" &
+	rpid=$!
 	wait_for 30 grep -q ready "$TMP/recv.ctl"
 	in_wl $A "$PROBE" spoof --src "$src_true" --dst "$dst" --port 9999 --count 5 >/dev/null
-	wait
+	wait $rpid
 	got=$(awk '/received/ {print $2}' "$TMP/recv.ctl")
 	[ "${got:-0}" -eq 5 ] || { diag "control IPv$fam: received ${got:-none} of 5 unforged packets"; return 1; }
 
 	before=$(counter $H p1 prod drop_spoofed)
 	in_wl $C "$PROBE" recv --port 9999 --timeout-ms 800 > "$TMP/recv.spoof" &
+	rpid=$!
 	wait_for 30 grep -q ready "$TMP/recv.spoof"
 	in_wl $A "$PROBE" spoof --src "$src_forged" --dst "$dst" --port 9999 --count 5 >/dev/null
-	wait
+	wait $rpid
 	after=$(counter $H p1 prod drop_spoofed)
 	got=$(awk '/received/ {print $2}' "$TMP/recv.spoof")
 	diag "IPv$fam forged: received ${got:-none}, spoofed drops +$((after - before))"
@@ -147,7 +151,7 @@ check "a TCP stream survives kill -9 and restart of the agent with no stall" \
 	test "$src" -eq 0 -a "$(grep -o 'stalls=[0-9]*' "$TMP/stream")" = stalls=0
 ctl $H --json endpoint list > "$TMP/list.after"
 check "the restarted agent serves the same endpoints" cmp -s "$TMP/list.before" "$TMP/list.after"
-check "traffic still flows after the restart" in_wl $A "$PROBE" check tcp:"${V4[$C]}" udp:"${V6[$C]}" icmp:"${V4[$C]}"
+check "traffic still flows after the restart" quiet in_wl $A "$PROBE" check tcp:"${V4[$C]}" udp:"${V6[$C]}" icmp:"${V4[$C]}"
 
 # --- bad input changes nothing ---------------------------------------------------------
 bad_input() {
@@ -174,7 +178,7 @@ bad_input() {
 	expect_fail 1 "no endpoint 9999" endpoint del 9999
 	expect_fail 1 "is warrend running" --socket "$TMP/none.sock" endpoint list
 	# A name clash inside the workload fails the add and leaves nothing behind.
-	ip -n "$(wl_ns bad)" link add warren0 type dummy
+	ip -n "$(wl_ns bad)" link add warren0 type veth peer name other0
 	expect_fail 1 "exists" endpoint add project p1 env prod service web replica 7 netns "$(wl_ns bad)"
 	after=$(ctl $H --json endpoint list)
 	links_after=$(ip -n "$(host_ns $H)" -o link | wc -l)
@@ -226,7 +230,7 @@ check "endpoint del makes the endpoint unreachable at once" del_unreachable
 teardown_clean() {
 	agent_stop $H
 	nsenter --net="/run/netns/$(host_ns $H)" "$WARREND" --teardown --pin-dir "$(host_pins $H)" \
-		--socket "$(host_sock $H)" --state "$(host_state $H)" >>"$TMP/$H.log" 2>&1 || return 1
+		--socket "$(host_sock $H)" --state "$(host_state $H)" >>"$TMP/$H.log" 2>&1 || { diag "teardown failed: $(tail -3 "$TMP/$H.log")"; return 1; }
 	[ ! -e "$(host_pins $H)" ] && [ -z "$(ip -n "$(host_ns $H)" -o link show | grep wrn)" ]
 }
 check "warrend --teardown removes every link, pin and the state" teardown_clean
