@@ -33,7 +33,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ib
 SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BPF_OBJS := veth
-TEST_BPF_OBJS := empty redirect_spy
+TEST_BPF_OBJS := empty veth_observe
 
 COMMON_SRCS := log addr model statefile kv names
 AGENT_SRCS := $(COMMON_SRCS) maps attach netlink netns endpoint project status server warrend
@@ -66,6 +66,12 @@ $(O)/selftests/bpf/%.bpf.o: selftests/progs/%.bpf.c $(wildcard bpf/lib/*.h) incl
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The veth programs again, with the hook that shows tests the redirect target.
+$(O)/selftests/bpf/veth_observe.bpf.o: bpf/veth.bpf.c $(wildcard bpf/lib/*.h) include/warren.h | $(O)/.deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DWARREN_TEST_OBSERVE -c $< -o $@
 
 $(O)/selftests/%.skel.h: $(O)/selftests/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

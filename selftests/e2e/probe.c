@@ -8,6 +8,7 @@
  *   spoof  --src A --dst B [--port P] [--count N]  forged-source UDP
  *   recv   [--port P] [--timeout-ms N]     count UDP datagrams
  *   stream --dst A [--port P] [--seconds S] [--interval-ms M]
+ *   short  --dev IFNAME [--count N]          Ethernet frames, IPv4 type, 10 bytes
  *
  * check sends exactly one packet per probe (a single SYN as long as the
  * timeout is under the kernel's 1 s initial RTO): the tests compare the
@@ -16,6 +17,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -49,7 +52,8 @@ static void usage(FILE *f)
 		"       warren-probe check  [--timeout-ms N] [--port P] tcp:ADDR|udp:ADDR|icmp:ADDR ...\n"
 		"       warren-probe spoof  --src ADDR --dst ADDR [--port P] [--count N]\n"
 		"       warren-probe recv   [--port P] [--timeout-ms N]\n"
-		"       warren-probe stream --dst ADDR [--port P] [--seconds S] [--interval-ms M]\n");
+		"       warren-probe stream --dst ADDR [--port P] [--seconds S] [--interval-ms M]\n"
+		"       warren-probe short  --dev IFNAME [--count N]\n");
 }
 
 static long long now_ms(void)
@@ -97,7 +101,7 @@ static int parse_num(const char *s, long min, long max, long *out)
 /* Options common to every subcommand; the rest stay in argv. */
 struct opts {
 	long port, timeout_ms, count, seconds, interval_ms;
-	const char *src, *dst;
+	const char *src, *dst, *dev;
 	char **rest;
 	int nrest;
 };
@@ -121,13 +125,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			num = &o->seconds, max = 3600;
 		else if (!strcmp(a, "--interval-ms"))
 			num = &o->interval_ms, max = 60000;
-		if (num || !strcmp(a, "--src") || !strcmp(a, "--dst")) {
+		if (num || !strcmp(a, "--src") || !strcmp(a, "--dst") || !strcmp(a, "--dev")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "warren-probe: %s needs a value\n", a);
 				return -EINVAL;
 			}
 			if (!num) {
-				*(a[2] == 's' ? &o->src : &o->dst) = argv[++i];
+				*(a[3] == 'e' ? &o->dev : a[2] == 's' ? &o->src : &o->dst) = argv[++i];
 			} else if (parse_num(argv[++i], min, max, num)) {
 				fprintf(stderr, "warren-probe: bad value for %s: %s\n", a, argv[i]);
 				return -EINVAL;
@@ -663,6 +667,39 @@ static int cmd_stream(struct opts *o)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ short */
+
+/*
+ * Frames that claim IPv4 but end after 10 bytes, from a packet socket:
+ * what a broken or hostile workload can put on its veth.
+ */
+static int cmd_short(struct opts *o)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_halen = 6 };
+	uint8_t frame[14 + 10] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1,
+				   0x08, 0x00, 0x45 };
+	int fd;
+
+	if (!o->dev || !(sll.sll_ifindex = (int)if_nametoindex(o->dev))) {
+		fprintf(stderr, "warren-probe short: --dev must name an interface\n");
+		return 2;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("warren-probe short: packet socket");
+		return 1;
+	}
+	for (long i = 0; i < o->count; i++)
+		if (sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+			perror("warren-probe short: sendto");
+			close(fd);
+			return 1;
+		}
+	close(fd);
+	printf("sent %ld\n", o->count);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .port = 7, .timeout_ms = 500, .count = 1, .seconds = 5,
@@ -693,6 +730,8 @@ int main(int argc, char **argv)
 		return cmd_recv(&o);
 	if (!strcmp(cmd, "stream"))
 		return cmd_stream(&o);
+	if (!strcmp(cmd, "short"))
+		return cmd_short(&o);
 	usage(stderr);
 	return 2;
 }

@@ -5,7 +5,7 @@
 # killed mid-stream, and endpoints removed and refused.
 source "$(dirname "$0")/lib.sh"
 need_root_tools
-ktap_plan 15
+ktap_plan 16
 
 H=h1
 PROJECTS=(p1 p2) ENVS=(prod dev) SERVICES=(web api) REPLICAS=(0 1)
@@ -136,6 +136,16 @@ spoof_case() {	# spoof_case FAMILY-ADDR-SUFFIX
 }
 check "forged IPv4 source from a raw socket is dropped and counted" spoof_case 4
 check "forged IPv6 source from a raw socket is dropped and counted" spoof_case 6
+
+truncated() {
+	local before after
+	before=$(counter $H p1 prod drop_malformed)
+	in_wl $A "$PROBE" short --dev warren0 --count 3 >/dev/null || return 1
+	after=$(counter $H p1 prod drop_malformed)
+	diag "truncated IPv4 frames: malformed drops +$((after - before))"
+	[ $((after - before)) -eq 3 ]
+}
+check "frames cut inside the IP header are dropped as malformed" truncated
 
 # --- kill -9 during a stream ---------------------------------------------------------
 ctl $H --json endpoint list > "$TMP/list.before"
