@@ -38,7 +38,7 @@ TEST_BPF_OBJS := empty veth_observe
 COMMON_SRCS := log addr model statefile kv names
 AGENT_SRCS := $(COMMON_SRCS) maps attach netlink netns endpoint project status server warrend
 CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_status warrenctl
-UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink
+UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi
 UNIT_LINK := $(COMMON_SRCS) maps netlink netns
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
@@ -107,17 +107,26 @@ $(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(patsubst %,$(O)/san
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(USER_LDLIBS) -o $@
 
-$(O)/selftests/test_progs: $(wildcard selftests/progs/*.c) selftests/test.h $(O)/san/log.o $(SKELS) $(TEST_SKELS)
+PROG_TEST_DEPS := selftests/progs/fixture.c selftests/progs/packets.c selftests/test.h \
+	$(wildcard selftests/progs/*.h) $(SKELS) $(TEST_SKELS)
+
+$(O)/selftests/test_progs: selftests/progs/test_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$(filter-out %.bpf.c,$^)) user/log.c $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/log.c $(USER_LDLIBS) -o $@
+
+$(O)/selftests/bench_progs: selftests/progs/bench_progs.c $(PROG_TEST_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/log.c $(USER_LDLIBS) -o $@
 
 $(O)/selftests/warren-probe: selftests/e2e/probe.c | $(O)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
 
-tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs $(O)/selftests/warren-probe
+tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
+	$(O)/selftests/bench_progs $(O)/selftests/warren-probe
 
 check: all
 	$(Q)O=$(O) selftests/run.sh

@@ -24,45 +24,17 @@
 #include "log.h"
 #include "warren.h"
 #include "packets.h"
+#include "fixture.h"
 #include "veth.skel.h"
 #include "veth_observe.skel.h"
 
 int test_failed;
 const char *test_skip;
 
-#define PASS ((__u32)-1)	/* TC_ACT_UNSPEC: hand on to the host stack */
-#define DROP 2
-#define REDIRECT 7
-#define DELIVERED (-1)
-#define NONE (-2)
-#define LO_IFINDEX 1		/* BPF_PROG_TEST_RUN's skb->dev without a ctx */
-
-enum who { SRC, PEER, OTHER, BUILDEP, HOSTEP, NOEP, PUBLIC, LINKLOCAL, MCAST, N_WHO };
-
-static const char *const addr[N_WHO][2] = {
-	[SRC] = { "10.210.1.2", "fd77:7761:7272:1::2" },
-	[PEER] = { "10.210.1.3", "fd77:7761:7272:1::3" },	/* env 1, same as SRC */
-	[OTHER] = { "10.210.1.4", "fd77:7761:7272:1::4" },	/* env 2 */
-	[BUILDEP] = { "10.210.1.5", "fd77:7761:7272:1::5" },	/* env 1, build phase */
-	[HOSTEP] = { "10.210.1.1", "fd77:7761:7272:1::1" },	/* the host's own */
-	[NOEP] = { "10.210.1.99", "fd77:7761:7272:1::99" },	/* fabric, nobody */
-	[PUBLIC] = { "192.0.2.1", "2001:db8::1" },		/* outside the fabric */
-	[LINKLOCAL] = { NULL, "fe80::477:ff:fe00:2" },
-	[MCAST] = { NULL, "ff02::1:ff00:1" },
-};
-
-/* What the agent would have written for each endpoint. */
-static const struct { enum who who; __u32 env, ifindex; __u8 flags; } eps[] = {
-	{ PEER, 1, 42, WARREN_EP_LOCAL },
-	{ OTHER, 2, 43, WARREN_EP_LOCAL },
-	{ BUILDEP, 1, 44, WARREN_EP_LOCAL | WARREN_EP_BUILD },
-	{ HOSTEP, 0, 0, WARREN_EP_HOST },
-	{ SRC, 1, LO_IFINDEX, WARREN_EP_LOCAL },
-};
-
 enum { FROM_WL, TO_WL };
-enum { S_SRC_BUILD = 1, S_NO_IFACE = 2, S_V4_ONLY = 4, S_V6_ONLY = 8, S_ALL_PROTOS = 16,
-       S_IFACE_V6_ONLY = 32 };
+/* Row flags: the fixture's (FIX_*) and which families/protocols to run. */
+enum { S_SRC_BUILD = FIX_SRC_BUILD, S_NO_IFACE = FIX_NO_IFACE, S_IFACE_V6_ONLY = FIX_IFACE_V6_ONLY,
+       S_V4_ONLY = 4, S_V6_ONLY = 8, S_ALL_PROTOS = 16 };
 
 struct pcase {
 	const char *name;
@@ -118,85 +90,6 @@ static const struct pcase cases[] = {
 	{ "to_wl fragment cross-env drop", TO_WL, OTHER, SRC, 64, PKT_FRAG, 0, DROP, 1, WARREN_DROP_CROSS_ENV },
 	{ "to_wl unknown interface", TO_WL, PEER, SRC, 64, 0, S_NO_IFACE, DROP, 0, WARREN_DROP_UNKNOWN_IFACE },
 };
-
-static struct veth_bpf *skel;
-static struct veth_observe_bpf *obs;
-static char pin_dir[64];
-static int ncpu;
-
-static void mac_of(enum who w, int wl_side, __u8 mac[6])
-{
-	/* As the agent derives them from an endpoint id; here from the last octet. */
-	static const __u8 last[N_WHO] = { [SRC] = 2, [PEER] = 3, [OTHER] = 4, [BUILDEP] = 5 };
-
-	mac[0] = wl_side ? 0x06 : 0x02;
-	mac[1] = 0x77;
-	mac[2] = mac[3] = mac[4] = 0;
-	mac[5] = last[w];
-}
-
-static int fill_maps(int family, unsigned int setup)
-{
-	struct warren_iface ifv = { .env_id = 1, .endpoint_id = 1 };
-	__u32 lo = LO_IFINDEX;
-	int ret = 0;
-
-	for (size_t i = 0; i < sizeof(eps) / sizeof(eps[0]); i++) {
-		struct warren_endpoint v = { .env_id = eps[i].env, .ifindex = eps[i].ifindex,
-					     .flags = eps[i].flags, .endpoint_id = (__u32)i + 2 };
-		struct warren_ip6 k6 = {};
-		__be32 k4;
-
-		mac_of(eps[i].who, 1, v.dst_mac);
-		mac_of(eps[i].who, 0, v.src_mac);
-		inet_pton(AF_INET, addr[eps[i].who][0], &k4);
-		inet_pton(AF_INET6, addr[eps[i].who][1], k6.addr);
-		ret = ret ?: bpf_map__update_elem(skel->maps.warren_ep4, &k4, 4, &v, sizeof(v), 0);
-		ret = ret ?: bpf_map__update_elem(skel->maps.warren_ep6, &k6, 16, &v, sizeof(v), 0);
-	}
-	inet_pton(AF_INET, addr[SRC][0], &ifv.ipv4);
-	inet_pton(AF_INET6, addr[SRC][1], ifv.ipv6);
-	ifv.flags = WARREN_IF_HAS_V6 | (setup & S_IFACE_V6_ONLY ? 0 : WARREN_IF_HAS_V4) |
-		    (setup & S_SRC_BUILD ? WARREN_IF_BUILD : 0);
-	if (!(setup & S_NO_IFACE))
-		ret = ret ?: bpf_map__update_elem(skel->maps.warren_ifaces, &lo, 4, &ifv,
-						  sizeof(ifv), 0);
-	else
-		bpf_map__delete_elem(skel->maps.warren_ifaces, &lo, 4, 0);
-	(void)family;
-	return ret;
-}
-
-static int zero_counters(void)
-{
-	struct warren_counters *zero = calloc(ncpu, sizeof(*zero));
-	int ret = 0;
-
-	for (__u32 env = 0; env < 3 && zero; env++)
-		ret = ret ?: bpf_map__update_elem(skel->maps.warren_counters, &env, 4, zero,
-						  ncpu * sizeof(*zero), 0);
-	free(zero);
-	return zero ? ret : -ENOMEM;
-}
-
-static int read_counters(__u32 env, struct warren_counters *sum)
-{
-	struct warren_counters *per = calloc(ncpu, sizeof(*per));
-	int ret;
-
-	memset(sum, 0, sizeof(*sum));
-	if (!per)
-		return -ENOMEM;
-	ret = bpf_map__lookup_elem(skel->maps.warren_counters, &env, 4, per, ncpu * sizeof(*per), 0);
-	for (int c = 0; !ret && c < ncpu; c++) {
-		sum->delivered_packets += per[c].delivered_packets;
-		sum->delivered_bytes += per[c].delivered_bytes;
-		for (int r = 0; r < WARREN_DROP__MAX; r++)
-			sum->drops[r] += per[c].drops[r];
-	}
-	free(per);
-	return ret;
-}
 
 /* Exactly the expected counter moved by one, in the expected env, and nothing else. */
 static void check_counters(const struct pcase *c, size_t len)
@@ -269,7 +162,7 @@ static void run_case(const struct pcase *c, int family, int proto)
 	struct bpf_program *prog = c->prog == FROM_WL ? skel->progs.warren_from_wl
 						       : skel->progs.warren_to_wl;
 
-	if (!ASSERT_OK(fill_maps(family, c->setup), "fill maps") ||
+	if (!ASSERT_OK(fixture_fill(c->setup), "fill maps") ||
 	    !ASSERT_OK(zero_counters(), "zero counters"))
 		return;
 	if (!ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(prog), &topts), "test run"))
@@ -283,45 +176,6 @@ static void run_case(const struct pcase *c, int family, int proto)
 	} else if (c->verdict == PASS && ASSERT_EQ(topts.data_size_out, len, "length")) {
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
 	}
-}
-
-static int setup(void)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
-	struct statfs st;
-	int err;
-
-	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type != BPF_FS_MAGIC)
-		mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700");
-	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/warren-progtest-%d", getpid());
-	if (mkdir(pin_dir, 0700))
-		return -errno;
-	ncpu = libbpf_num_possible_cpus();
-	skel = veth_bpf__open_opts(&opts);
-	if (!skel)
-		return -errno;
-	skel->rodata->fabric4_addr = inet_addr("10.210.0.0");
-	skel->rodata->fabric4_mask = inet_addr("255.255.0.0");
-	inet_pton(AF_INET6, "fd77:7761:7272::", (void *)skel->rodata->fabric6_addr);
-	inet_pton(AF_INET6, "ffff:ffff:ffff::", (void *)skel->rodata->fabric6_mask);
-	err = veth_bpf__load(skel);
-	if (err)
-		return err;
-	/* The observing build shares the pinned maps, so it sees the same entries. */
-	obs = veth_observe_bpf__open_opts(&opts);
-	if (!obs)
-		return -errno;
-	memcpy(obs->rodata, skel->rodata, sizeof(*obs->rodata));
-	return veth_observe_bpf__load(obs);
-}
-
-static void teardown(void)
-{
-	veth_observe_bpf__destroy(obs);
-	if (skel)
-		bpf_object__unpin_maps(skel->obj, NULL);
-	veth_bpf__destroy(skel);
-	rmdir(pin_dir);
 }
 
 int main(void)
@@ -339,12 +193,12 @@ int main(void)
 		n += fams * (cases[i].setup & S_ALL_PROTOS ? 3 : 1);
 	}
 	printf("TAP version 13\n1..%d\n", n);
-	err = setup();
+	err = fixture_setup();
 	if (err) {
 		printf("# setup: %s\n", strerror(-err));
 		for (int i = 1; i <= n; i++)
 			printf("not ok %d setup failed\n", i);
-		teardown();
+		fixture_teardown();
 		return 1;
 	}
 	n = 0;
@@ -367,6 +221,6 @@ int main(void)
 			}
 		}
 	}
-	teardown();
+	fixture_teardown();
 	return failed ? 1 : 0;
 }

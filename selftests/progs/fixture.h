@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The veth programs loaded for BPF_PROG_TEST_RUN (tests and benchmark):
+ * maps pinned under a per-run bpffs directory, the fabric prefixes set,
+ * and the endpoints an agent would have written for a small cast.
+ */
+#ifndef WARREN_TEST_FIXTURE_H
+#define WARREN_TEST_FIXTURE_H
+
+#include <stddef.h>
+#include "warren.h"
+
+#define PASS ((__u32)-1)	/* TC_ACT_UNSPEC: hand on to the host stack */
+#define DROP 2
+#define REDIRECT 7
+#define DELIVERED (-1)
+#define NONE (-2)
+#define LO_IFINDEX 1		/* BPF_PROG_TEST_RUN's skb->dev without a ctx */
+
+enum who { SRC, PEER, OTHER, BUILDEP, HOSTEP, NOEP, PUBLIC, LINKLOCAL, MCAST, N_WHO };
+
+
+/* fixture_fill() flags */
+enum { FIX_SRC_BUILD = 1, FIX_NO_IFACE = 2, FIX_IFACE_V6_ONLY = 32 };
+
+extern const char *const addr[N_WHO][2];
+extern struct veth_bpf *skel;		/* the production object */
+extern struct veth_observe_bpf *obs;	/* the same source with the redirect hook */
+
+int fixture_setup(void);
+void fixture_teardown(void);
+/* Write the cast into the maps; SRC is the interface of ifindex 1. */
+int fixture_fill(unsigned int flags);
+void mac_of(enum who w, int wl_side, __u8 mac[6]);
+int zero_counters(void);
+int read_counters(__u32 env, struct warren_counters *sum);
+
+#endif
