@@ -49,13 +49,43 @@ static __always_inline int deliver(struct __sk_buff *skb, struct ethhdr *eth,
 	return bpf_redirect_peer(dst->ifindex, 0);
 }
 
+/* A header cut short or invalid, counted against the sending interface. */
+static __always_inline int drop_malformed(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct warren_iface *iface = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
+
+	return drop(iface ? iface->env_id : WARREN_ENV_NONE, WARREN_DROP_MALFORMED);
+}
+
+/*
+ * Who is really sending, when the source address did not check out:
+ * only to count the drop against the right environment. Slow path.
+ */
+static __always_inline int drop_spoofed(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct warren_iface *iface = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
+
+	if (!iface)
+		return drop(WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE);
+	return drop(iface->env_id, WARREN_DROP_SPOOFED);
+}
+
+/* The sender is the endpoint in the slot its source names, attached here. */
+static __always_inline bool owns(const struct warren_endpoint *src, struct __sk_buff *skb,
+				 __u8 family_flag)
+{
+	return src && src->ifindex == skb->ifindex && (src->flags & family_flag);
+}
+
 /* Same environment, neither end in its build phase: the only allowed pair. */
-static __always_inline int check_pair(const struct warren_iface *src,
+static __always_inline int check_pair(const struct warren_endpoint *src,
 				      const struct warren_endpoint *dst)
 {
-	if (src->flags & WARREN_IF_BUILD)
+	if (src->flags & WARREN_EP_BUILD)
 		return WARREN_DROP_BUILD;
-	if (!dst)
+	if (!dst || !dst->ifindex)
 		return WARREN_DROP_NO_ENDPOINT;
 	if (dst->env_id != src->env_id)
 		return WARREN_DROP_CROSS_ENV;
@@ -64,22 +94,38 @@ static __always_inline int check_pair(const struct warren_iface *src,
 	return -1;
 }
 
-static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
-				      struct ethhdr *eth, const struct warren_iface *src)
+/* A fabric address: this host's slot, or another host's endpoint. */
+static __always_inline struct warren_endpoint *lookup_ep4(__be32 a)
 {
-	struct warren_endpoint *dst;
+	struct warren_endpoint *dst = slot_of4(a);
+
+	return dst ? dst : bpf_map_lookup_elem(&warren_ep4, &a);
+}
+
+static __always_inline struct warren_endpoint *lookup_ep6(struct in6_addr *a)
+{
+	struct warren_endpoint *dst = slot_of6(a);
+
+	return dst ? dst : bpf_map_lookup_elem(&warren_ep6, a);
+}
+
+static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
+				      struct ethhdr *eth)
+{
+	struct warren_endpoint *src, *dst;
 	struct iphdr *iph;
 	int reason;
 
 	iph = parse_ipv4(c);
 	if (!iph)
-		return drop(src->env_id, WARREN_DROP_MALFORMED);
-	if (!(src->flags & WARREN_IF_HAS_V4) || iph->saddr != src->ipv4)
-		return drop(src->env_id, WARREN_DROP_SPOOFED);
+		return drop_malformed(skb);
+	src = slot_of4(iph->saddr);
+	if (!owns(src, skb, WARREN_EP_HAS_V4))
+		return drop_spoofed(skb);
 	if (!in_fabric4(iph->daddr))
 		return WARREN_PASS;
 
-	dst = bpf_map_lookup_elem(&warren_ep4, &iph->daddr);
+	dst = lookup_ep4(iph->daddr);
 	/* The host's own fabric addresses (its resolver) are the host stack's. */
 	if (dst && (dst->flags & WARREN_EP_HOST))
 		return WARREN_PASS;
@@ -93,31 +139,29 @@ static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
 }
 
 static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
-				      struct ethhdr *eth, const struct warren_iface *src)
+				      struct ethhdr *eth)
 {
-	struct warren_endpoint *dst;
+	struct warren_endpoint *src, *dst;
 	struct ipv6hdr *ip6h;
 	int reason;
 
 	ip6h = parse_ipv6(c);
 	if (!ip6h)
-		return drop(src->env_id, WARREN_DROP_MALFORMED);
-
-	if (!(src->flags & WARREN_IF_HAS_V6) || !ip6_equal(&ip6h->saddr, src->ipv6)) {
-		/*
-		 * Neighbour discovery, MLD and DAD use link-local or unspecified
-		 * sources; they stay on the link, so they go to the host stack.
-		 */
-		if ((ip6_is_linklocal(&ip6h->saddr) || ip6_is_unspecified(&ip6h->saddr)) &&
-		    (ip6_is_linklocal(&ip6h->daddr) || ip6_is_multicast(&ip6h->daddr)))
-			return WARREN_PASS;
-		return drop(src->env_id, WARREN_DROP_SPOOFED);
-	}
+		return drop_malformed(skb);
+	/*
+	 * Neighbour discovery, MLD and DAD use link-local or unspecified
+	 * sources; they stay on the link, so they go to the host stack.
+	 */
+	if ((ip6_is_linklocal(&ip6h->saddr) || ip6_is_unspecified(&ip6h->saddr)) &&
+	    (ip6_is_linklocal(&ip6h->daddr) || ip6_is_multicast(&ip6h->daddr)))
+		return WARREN_PASS;
+	src = slot_of6(&ip6h->saddr);
+	if (!owns(src, skb, WARREN_EP_HAS_V6))
+		return drop_spoofed(skb);
 	if (!in_fabric6(&ip6h->daddr))
 		return WARREN_PASS;
 
-	dst = bpf_map_lookup_elem(&warren_ep6, &ip6h->daddr);
-	/* The host's own fabric addresses (its resolver) are the host stack's. */
+	dst = lookup_ep6(&ip6h->daddr);
 	if (dst && (dst->flags & WARREN_EP_HOST))
 		return WARREN_PASS;
 	reason = check_pair(src, dst);
@@ -132,25 +176,19 @@ static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
 SEC("tc")
 int warren_from_wl(struct __sk_buff *skb)
 {
-	struct warren_iface *src;
 	struct ethhdr *eth;
 	struct cursor c;
-	__u32 ifindex = skb->ifindex;
-
-	src = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
-	if (!src)
-		return drop(WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE);
 
 	cursor_init(&c, skb);
 	eth = parse_eth(&c);
 	if (!eth)
-		return drop(src->env_id, WARREN_DROP_MALFORMED);
+		return drop_malformed(skb);
 
 	switch (eth->h_proto) {
 	case bpf_htons(ETH_P_IP):
-		return from_wl_v4(skb, &c, eth, src);
+		return from_wl_v4(skb, &c, eth);
 	case bpf_htons(ETH_P_IPV6):
-		return from_wl_v6(skb, &c, eth, src);
+		return from_wl_v6(skb, &c, eth);
 	default:
 		/* ARP and friends: the host stack answers or ignores them. */
 		return WARREN_PASS;
@@ -165,10 +203,10 @@ int warren_from_wl(struct __sk_buff *skb)
 static __always_inline int to_wl_check(const struct warren_iface *dst,
 				       const struct warren_endpoint *src)
 {
-	if (!src)
-		return drop(dst->env_id, WARREN_DROP_UNKNOWN_SOURCE);
-	if (src->flags & WARREN_EP_HOST)
+	if (src && (src->flags & WARREN_EP_HOST))
 		return WARREN_PASS;
+	if (!src || !src->ifindex)
+		return drop(dst->env_id, WARREN_DROP_UNKNOWN_SOURCE);
 	if (src->env_id != dst->env_id)
 		return drop(dst->env_id, WARREN_DROP_CROSS_ENV);
 	if ((src->flags & WARREN_EP_BUILD) || (dst->flags & WARREN_IF_BUILD))
@@ -179,18 +217,19 @@ static __always_inline int to_wl_check(const struct warren_iface *dst,
 SEC("tc")
 int warren_to_wl(struct __sk_buff *skb)
 {
+	__u32 ifindex = skb->ifindex;
 	struct warren_iface *dst;
 	struct ipv6hdr *ip6h;
+	struct ethhdr *eth;
 	struct iphdr *iph;
 	struct cursor c;
-	__u32 ifindex = skb->ifindex;
 
 	dst = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
 	if (!dst)
 		return drop(WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE);
 
 	cursor_init(&c, skb);
-	struct ethhdr *eth = parse_eth(&c);
+	eth = parse_eth(&c);
 	if (!eth)
 		return drop(dst->env_id, WARREN_DROP_MALFORMED);
 
@@ -201,14 +240,14 @@ int warren_to_wl(struct __sk_buff *skb)
 			return drop(dst->env_id, WARREN_DROP_MALFORMED);
 		if (!in_fabric4(iph->saddr))
 			return WARREN_PASS;
-		return to_wl_check(dst, bpf_map_lookup_elem(&warren_ep4, &iph->saddr));
+		return to_wl_check(dst, lookup_ep4(iph->saddr));
 	case bpf_htons(ETH_P_IPV6):
 		ip6h = parse_ipv6(&c);
 		if (!ip6h)
 			return drop(dst->env_id, WARREN_DROP_MALFORMED);
 		if (!in_fabric6(&ip6h->saddr))
 			return WARREN_PASS;
-		return to_wl_check(dst, bpf_map_lookup_elem(&warren_ep6, &ip6h->saddr));
+		return to_wl_check(dst, lookup_ep6(&ip6h->saddr));
 	default:
 		return WARREN_PASS;
 	}

@@ -17,12 +17,18 @@
 #endif
 
 /* Pinned under the agent's bpffs directory (default /sys/fs/bpf/warren). */
+#define WARREN_MAP_SLOTS    "warren_slots"
 #define WARREN_MAP_IFACES   "warren_ifaces"
 #define WARREN_MAP_EP4      "warren_ep4"
 #define WARREN_MAP_EP6      "warren_ep6"
 #define WARREN_MAP_COUNTERS "warren_counters"
 
 #define WARREN_MAX_IFACES    16384
+/*
+ * A local endpoint's addresses are host4 + slot and host6 + slot, so the
+ * datapath finds it by array index rather than by hashing its address.
+ */
+#define WARREN_MAX_SLOTS     65536
 #define WARREN_MAX_ENDPOINTS 65536
 /*
  * Environment ids are host-local slots into the per-CPU counters array:
@@ -52,7 +58,10 @@ enum warren_drop_reason {
 
 /*
  * warren_ifaces: host-side ifindex of a workload veth -> who is behind it.
- * This is the only source of identity: the packet never vouches for itself.
+ * Identity comes from the interface, never from the packet: the fast path
+ * checks the slot its source address names is attached at this ifindex
+ * (warren_slots), and this map answers whose environment a refused packet
+ * counts against, and what the host stack may hand a workload.
  */
 struct warren_iface {
 	__u32 env_id;
@@ -67,12 +76,17 @@ struct warren_iface {
 #define WARREN_EP_LOCAL   (1U << 0)	/* behind a veth on this host */
 #define WARREN_EP_REMOTE  (1U << 1)	/* on another host, via the WireGuard device */
 #define WARREN_EP_HOST    (1U << 2)	/* an address of this host (e.g. its resolver) */
-#define WARREN_EP_BUILD   (1U << 3)	/* build phase: receives no private traffic */
+#define WARREN_EP_BUILD   (1U << 3)	/* build phase: sends and receives no private traffic */
+#define WARREN_EP_HAS_V4  (1U << 4)	/* the slot's IPv4 address is the endpoint's */
+#define WARREN_EP_HAS_V6  (1U << 5)	/* the slot's IPv6 address is the endpoint's */
 
 /*
- * warren_ep4 (key __be32) / warren_ep6 (key struct warren_ip6):
- * fabric address -> where it lives and how to hand a packet to it.
- * The agent precomputes the MAC rewrite so the datapath only copies.
+ * warren_slots (array, index = slot): this host's endpoints.
+ * warren_ep4 (key __be32) / warren_ep6 (key struct warren_ip6): fabric
+ * addresses outside this host's prefixes (other hosts' endpoints).
+ * Either way: where it lives and how to hand a packet to it; the agent
+ * precomputes the MAC rewrite so the datapath only copies. A free slot
+ * is all zeroes (ifindex 0).
  */
 struct warren_endpoint {
 	__u32 env_id;

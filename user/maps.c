@@ -83,6 +83,11 @@ static void set_fabric(struct veth_bpf *skel, const struct fabric_config *cfg)
 	prefix6_mask(cfg->fabric6.len, mask);
 	memcpy((void *)skel->rodata->fabric6_addr, cfg->fabric6.addr, 16);
 	memcpy((void *)skel->rodata->fabric6_mask, mask, 16);
+	skel->rodata->host4_addr = cfg->host4.addr;
+	skel->rodata->host4_mask = prefix4_mask(cfg->host4.len);
+	prefix6_mask(cfg->host6.len, mask);
+	memcpy((void *)skel->rodata->host6_addr, cfg->host6.addr, 16);
+	memcpy((void *)&skel->rodata->host6_mask3, mask + 12, 4);
 }
 
 int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_config *cfg,
@@ -186,7 +191,8 @@ void encode_endpoint(const struct endpoint *ep, uint32_t env_id, struct warren_e
 	out->env_id = env_id;
 	out->ifindex = (uint32_t)ep->ifindex;
 	out->endpoint_id = ep->id;
-	out->flags = WARREN_EP_LOCAL | (ep->build ? WARREN_EP_BUILD : 0);
+	out->flags = WARREN_EP_LOCAL | (ep->build ? WARREN_EP_BUILD : 0) |
+		     (ep->has_v4 ? WARREN_EP_HAS_V4 : 0) | (ep->has_v6 ? WARREN_EP_HAS_V6 : 0);
 	memcpy(out->dst_mac, ep->wl_mac, 6);
 	memcpy(out->src_mac, ep->host_mac, 6);
 }
@@ -196,25 +202,17 @@ int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t e
 {
 	struct warren_endpoint val;
 	struct warren_iface ifv;
-	struct warren_ip6 k6;
-	__u32 ifindex = (__u32)ep->ifindex;
-	int ret = 0;
+	__u32 ifindex = (__u32)ep->ifindex, slot = ep->slot;
+	int ret;
 
 	encode_iface(ep, env_id, &ifv);
 	encode_endpoint(ep, env_id, &val);
-	memset(&k6, 0, sizeof(k6));
-	memcpy(k6.addr, ep->ipv6, 16);
-
-	/* Destinations first, the sender's identity last: nothing half-known is usable. */
-	if (ep->has_v4)
-		ret = bpf_map__update_elem(dp->skel->maps.warren_ep4, &ep->ipv4, 4, &val,
-					   sizeof(val), BPF_ANY);
-	if (!ret && ep->has_v6)
-		ret = bpf_map__update_elem(dp->skel->maps.warren_ep6, &k6, sizeof(k6), &val,
-					   sizeof(val), BPF_ANY);
+	/* The interface first, the slot that makes it reachable last. */
+	ret = bpf_map__update_elem(dp->skel->maps.warren_ifaces, &ifindex, sizeof(ifindex), &ifv,
+				   sizeof(ifv), BPF_ANY);
 	if (!ret)
-		ret = bpf_map__update_elem(dp->skel->maps.warren_ifaces, &ifindex, sizeof(ifindex),
-					   &ifv, sizeof(ifv), BPF_ANY);
+		ret = bpf_map__update_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &val,
+					   sizeof(val), BPF_ANY);
 	if (ret) {
 		snprintf(err, ERR_SIZE, "endpoint %u: writing maps: %s", ep->id, strerror(-ret));
 		maps_endpoint_del(dp, ep);
@@ -224,33 +222,21 @@ int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t e
 
 int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep)
 {
-	struct warren_ip6 k6;
-	__u32 ifindex = (__u32)ep->ifindex;
+	struct warren_endpoint none = {};
+	__u32 ifindex = (__u32)ep->ifindex, slot = ep->slot;
 
-	memset(&k6, 0, sizeof(k6));
-	memcpy(k6.addr, ep->ipv6, 16);
-	/* Destinations first: from here on nobody can reach it. */
-	if (ep->has_v4)
-		bpf_map__delete_elem(dp->skel->maps.warren_ep4, &ep->ipv4, 4, 0);
-	if (ep->has_v6)
-		bpf_map__delete_elem(dp->skel->maps.warren_ep6, &k6, sizeof(k6), 0);
+	/* The slot first: from here on nobody can reach it or send as it. */
+	bpf_map__update_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &none,
+			     sizeof(none), BPF_ANY);
 	if (ifindex)
 		bpf_map__delete_elem(dp->skel->maps.warren_ifaces, &ifindex, sizeof(ifindex), 0);
 	return 0;
 }
 
-static bool model_has_v4(const struct model *m, __be32 a)
+static bool model_has_slot(const struct model *m, __u32 slot)
 {
 	for (size_t i = 0; i < m->n_endpoints; i++)
-		if (m->endpoints[i].has_v4 && m->endpoints[i].ipv4 == a)
-			return true;
-	return false;
-}
-
-static bool model_has_v6(const struct model *m, const struct warren_ip6 *a)
-{
-	for (size_t i = 0; i < m->n_endpoints; i++)
-		if (m->endpoints[i].has_v6 && !memcmp(m->endpoints[i].ipv6, a->addr, 16))
+		if (m->endpoints[i].slot == slot)
 			return true;
 	return false;
 }
@@ -263,27 +249,28 @@ static bool model_has_ifindex(const struct model *m, __u32 ifindex)
 	return false;
 }
 
-/*
- * Walk a hash map and delete the keys the model does not know. Deleting
- * the current key restarts the walk from the next one we saved first.
- */
-#define PRUNE(map, ktype, known)						\
-	do {									\
-		ktype ___k, ___next;						\
-		int ___more = !bpf_map__get_next_key(map, NULL, &___k, sizeof(___k)); \
-		while (___more) {						\
-			___more = !bpf_map__get_next_key(map, &___k, &___next, sizeof(___k)); \
-			if (!(known))						\
-				bpf_map__delete_elem(map, &___k, sizeof(___k), 0); \
-			___k = ___next;						\
-		}								\
-	} while (0)
-
 int maps_prune(struct datapath *dp, const struct model *m)
 {
-	PRUNE(dp->skel->maps.warren_ep4, __be32, model_has_v4(m, ___k));
-	PRUNE(dp->skel->maps.warren_ep6, struct warren_ip6, model_has_v6(m, &___k));
-	PRUNE(dp->skel->maps.warren_ifaces, __u32, model_has_ifindex(m, ___k));
+	struct bpf_map *ifaces = dp->skel->maps.warren_ifaces;
+	struct warren_endpoint val, none = {};
+	__u32 key, next;
+	int more;
+
+	for (__u32 slot = 0; slot < WARREN_MAX_SLOTS; slot++) {
+		if (bpf_map__lookup_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &val,
+					 sizeof(val), 0) || !val.ifindex || model_has_slot(m, slot))
+			continue;
+		bpf_map__update_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &none,
+				     sizeof(none), BPF_ANY);
+	}
+	/* Save the next key before deleting the current one. */
+	more = !bpf_map__get_next_key(ifaces, NULL, &key, sizeof(key));
+	while (more) {
+		more = !bpf_map__get_next_key(ifaces, &key, &next, sizeof(key));
+		if (!model_has_ifindex(m, key))
+			bpf_map__delete_elem(ifaces, &key, sizeof(key), 0);
+		key = next;
+	}
 	return 0;
 }
 

@@ -214,7 +214,9 @@ static uint32_t slot_end(const struct model *m)
 	uint32_t n4 = prefix4_size(&m->cfg.host4) - 1;
 	uint32_t n6 = prefix6_size(&m->cfg.host6);
 
-	return n4 < n6 ? n4 : n6;
+	uint32_t n = n4 < n6 ? n4 : n6;
+
+	return n < WARREN_MAX_SLOTS ? n : WARREN_MAX_SLOTS;
 }
 
 /*

@@ -9,6 +9,15 @@
 
 #include "warren.h"
 
+/* An array: finding a local endpoint is an index, not a hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARREN_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct warren_endpoint);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warren_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, WARREN_MAX_IFACES);
@@ -17,7 +26,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warren_ifaces SEC(".maps");
 
-/* IPv4 and IPv6 apart so each hash is over its natural key width. */
+/* Other hosts' endpoints; IPv4 and IPv6 apart so each hash is over its natural key width. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, WARREN_MAX_ENDPOINTS);

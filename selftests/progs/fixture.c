@@ -25,6 +25,7 @@ const char *const addr[N_WHO][2] = {
 	[HOSTEP] = { "10.210.1.1", "fd77:7761:7272:1::1" },	/* the host's own */
 	[NOEP] = { "10.210.1.99", "fd77:7761:7272:1::99" },	/* fabric, nobody */
 	[PUBLIC] = { "192.0.2.1", "2001:db8::1" },		/* outside the fabric */
+	[ELSEWHERE] = { "10.210.2.9", "fd77:7761:7272:2::9" },	/* another host's prefix */
 	[LINKLOCAL] = { NULL, "fe80::477:ff:fe00:2" },
 	[MCAST] = { NULL, "ff02::1:ff00:1" },
 };
@@ -58,21 +59,34 @@ void mac_of(enum who w, int wl_side, __u8 mac[6])
 int fixture_fill(unsigned int setup)
 {
 	struct warren_iface ifv = { .env_id = 1, .endpoint_id = 1 };
+	struct warren_endpoint none = {};
 	__u32 lo = LO_IFINDEX;
 	int ret = 0;
 
+	/* Slots are the last octet of the addresses in 10.210.1.0/24. */
+	for (__u32 slot = 0; slot < 256; slot++)
+		ret = ret ?: bpf_map__update_elem(skel->maps.warren_slots, &slot, 4, &none,
+						  sizeof(none), 0);
 	for (size_t i = 0; i < sizeof(eps) / sizeof(eps[0]); i++) {
 		struct warren_endpoint v = { .env_id = eps[i].env, .ifindex = eps[i].ifindex,
-					     .flags = eps[i].flags, .endpoint_id = (__u32)i + 2 };
-		struct warren_ip6 k6 = {};
-		__be32 k4;
+					     .flags = eps[i].flags | WARREN_EP_HAS_V4 | WARREN_EP_HAS_V6,
+					     .endpoint_id = (__u32)i + 2 };
+		__be32 a4;
+		__u32 slot;
 
+		if (eps[i].who == SRC) {
+			if (setup & FIX_SRC_BUILD)
+				v.flags |= WARREN_EP_BUILD;
+			if (setup & FIX_IFACE_V6_ONLY)
+				v.flags &= (__u8)~WARREN_EP_HAS_V4;
+			if (setup & FIX_NO_IFACE)
+				v.ifindex = 41;	/* attached elsewhere, not at ifindex 1 */
+		}
 		mac_of(eps[i].who, 1, v.dst_mac);
 		mac_of(eps[i].who, 0, v.src_mac);
-		inet_pton(AF_INET, addr[eps[i].who][0], &k4);
-		inet_pton(AF_INET6, addr[eps[i].who][1], k6.addr);
-		ret = ret ?: bpf_map__update_elem(skel->maps.warren_ep4, &k4, 4, &v, sizeof(v), 0);
-		ret = ret ?: bpf_map__update_elem(skel->maps.warren_ep6, &k6, 16, &v, sizeof(v), 0);
+		inet_pton(AF_INET, addr[eps[i].who][0], &a4);
+		slot = ntohl(a4) & 0xff;
+		ret = ret ?: bpf_map__update_elem(skel->maps.warren_slots, &slot, 4, &v, sizeof(v), 0);
 	}
 	inet_pton(AF_INET, addr[SRC][0], &ifv.ipv4);
 	inet_pton(AF_INET6, addr[SRC][1], ifv.ipv6);
@@ -136,6 +150,10 @@ int fixture_setup(void)
 	skel->rodata->fabric4_mask = inet_addr("255.255.0.0");
 	inet_pton(AF_INET6, "fd77:7761:7272::", (void *)skel->rodata->fabric6_addr);
 	inet_pton(AF_INET6, "ffff:ffff:ffff::", (void *)skel->rodata->fabric6_mask);
+	skel->rodata->host4_addr = inet_addr("10.210.1.0");
+	skel->rodata->host4_mask = inet_addr("255.255.255.0");
+	inet_pton(AF_INET6, "fd77:7761:7272:1::", (void *)skel->rodata->host6_addr);
+	skel->rodata->host6_mask3 = 0;	/* a /64: the last 32 bits are all slot */
 	err = veth_bpf__load(skel);
 	if (err)
 		return err;

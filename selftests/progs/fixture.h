@@ -17,7 +17,7 @@
 #define NONE (-2)
 #define LO_IFINDEX 1		/* BPF_PROG_TEST_RUN's skb->dev without a ctx */
 
-enum who { SRC, PEER, OTHER, BUILDEP, HOSTEP, NOEP, PUBLIC, LINKLOCAL, MCAST, N_WHO };
+enum who { SRC, PEER, OTHER, BUILDEP, HOSTEP, NOEP, PUBLIC, ELSEWHERE, LINKLOCAL, MCAST, N_WHO };
 
 
 /* fixture_fill() flags */

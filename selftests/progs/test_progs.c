@@ -59,10 +59,12 @@ static const struct pcase cases[] = {
 	{ "from_wl build-phase source to public passes", FROM_WL, SRC, PUBLIC, 64, 0, S_SRC_BUILD, PASS, 1, NONE },
 	{ "from_wl build-phase destination", FROM_WL, SRC, BUILDEP, 64, 0, 0, DROP, 1, WARREN_DROP_BUILD },
 	{ "from_wl fabric address without endpoint", FROM_WL, SRC, NOEP, 64, 0, 0, DROP, 1, WARREN_DROP_NO_ENDPOINT },
+	{ "from_wl another host's unknown address", FROM_WL, SRC, ELSEWHERE, 64, 0, 0, DROP, 1, WARREN_DROP_NO_ENDPOINT },
 	{ "from_wl host address passes", FROM_WL, SRC, HOSTEP, 64, 0, 0, PASS, 1, NONE },
 	{ "from_wl ttl 1", FROM_WL, SRC, PEER, 1, 0, 0, DROP, 1, WARREN_DROP_TTL },
 	{ "from_wl ttl 2 still forwarded", FROM_WL, SRC, PEER, 2, 0, 0, REDIRECT, 1, DELIVERED },
 	{ "from_wl unknown interface", FROM_WL, SRC, PEER, 64, 0, S_NO_IFACE, DROP, 0, WARREN_DROP_UNKNOWN_IFACE },
+	{ "from_wl IPv6 unknown interface", FROM_WL, SRC, PUBLIC, 64, 0, S_NO_IFACE | S_V6_ONLY, DROP, 0, WARREN_DROP_UNKNOWN_IFACE },
 	/*
 	 * A frame cut inside the IP header: BPF_PROG_TEST_RUN refuses such input
 	 * (EINVAL on 6.x), so the end-to-end suite sends one from a workload's

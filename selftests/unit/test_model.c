@@ -173,7 +173,7 @@ static void test_encoding(void)
 	ASSERT_EQ(i.pad[0] | i.pad[1] | i.pad[2], 0, "iface pad zero");
 	encode_endpoint(&ep, 7, &v);
 	ASSERT_EQ(v.ifindex, 42, "ep ifindex");
-	ASSERT_EQ(v.flags, WARREN_EP_LOCAL | WARREN_EP_BUILD, "ep flags");
+	ASSERT_EQ(v.flags, WARREN_EP_LOCAL | WARREN_EP_BUILD | WARREN_EP_HAS_V4 | WARREN_EP_HAS_V6, "ep flags");
 	ASSERT_MEMEQ(v.dst_mac, ep.wl_mac, 6, "dst MAC is the workload's");
 	ASSERT_MEMEQ(v.src_mac, ep.host_mac, 6, "src MAC is the gateway's");
 	ASSERT_EQ(v.pad | v.pad2[0] | v.pad2[1], 0, "ep pad zero");
