@@ -81,8 +81,9 @@ for r in $(seq "$ROUNDS"); do
 	b=$(iperf "$ID-b2" 10.98.2.2 "$ID-b1")
 	w=$(iperf "$ID-w2" "$W2" "$ID-w1")
 	printf '  round %d: direct veth %6.2f  routed %6.2f  warren %6.2f Gbit/s\n' "$r" "$a" "$b" "$w"
-	SUM[a]=$(echo "${SUM[a]:-0} + $a" | bc -l); SUM[b]=$(echo "${SUM[b]:-0} + $b" | bc -l)
-	SUM[w]=$(echo "${SUM[w]:-0} + $w" | bc -l)
+	SUM[a]=$(awk -v x="${SUM[a]:-0}" -v y="$a" 'BEGIN { print x + y }')
+	SUM[b]=$(awk -v x="${SUM[b]:-0}" -v y="$b" 'BEGIN { print x + y }')
+	SUM[w]=$(awk -v x="${SUM[w]:-0}" -v y="$w" 'BEGIN { print x + y }')
 done
 awk -v a="${SUM[a]}" -v b="${SUM[b]}" -v w="${SUM[w]}" -v n="$ROUNDS" 'BEGIN {
 	printf "  mean: direct veth %.2f, routed %.2f, warren %.2f Gbit/s\n", a/n, b/n, w/n
