@@ -16,17 +16,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 command -v iperf3 >/dev/null || { echo "bench: iperf3 missing (make deps)" >&2; exit 1; }
 
 ID=wb$$
-TMP=$(mktemp -d /tmp/warren-bench.XXXX)
-AGENT=
-cleanup() {
-	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$ID-"); do
-		ip netns pids "$ns" | xargs -r kill 2>/dev/null
-		ip netns del "$ns"
-	done
-	rm -rf "/sys/fs/bpf/warren-$ID" "$TMP"
-}
-trap cleanup EXIT
+source scripts/lib.sh
 
 echo "== 1. decision cost of warren_from_wl (BPF_PROG_TEST_RUN, median of 5 rounds)"
 "$O/selftests/bench_progs" | tee "$TMP/prog.txt" | awk '
@@ -62,13 +52,9 @@ for i in 1 2; do
 done
 
 # (c) warren: an agent in a host namespace, two endpoints of one environment
-ip netns add "$ID-wh"; ip netns add "$ID-w1"; ip netns add "$ID-w2"
-nsenter --net="/run/netns/$ID-wh" "$O/warrend" --socket "$TMP/sock" --state "$TMP/state" \
-	--pin-dir "/sys/fs/bpf/warren-$ID" >"$TMP/warrend.log" 2>&1 &
-AGENT=$!
-ctl() { "$O/warrenctl" --socket "$TMP/sock" "$@"; }
-for i in $(seq 50); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
-ctl project add bench && ctl env add bench prod >/dev/null || { cat "$TMP/warrend.log"; exit 1; }
+ip netns add "$ID-w1"; ip netns add "$ID-w2"
+agent_start || exit 1
+ctl project add bench && ctl env add bench prod >/dev/null || exit 1
 for i in 1 2; do
 	ip -n "$ID-w$i" link set lo up
 	ctl --json endpoint add project bench env prod service s replica $i netns "$ID-w$i" > "$TMP/w$i.json" || exit 1

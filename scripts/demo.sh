@@ -10,29 +10,11 @@ case "$O" in /*) ;; *) O=$PWD/$O ;; esac
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (network namespaces, BPF)" >&2; exit 1; }
 
 ID=demo$$
-TMP=$(mktemp -d /tmp/warren-demo.XXXX)
-SOCK=$TMP/warrend.sock
-PINS=/sys/fs/bpf/warren-$ID
-AGENT=
-ctl() { "$O/warrenctl" --socket "$SOCK" "$@"; }
-cleanup() {
-	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$ID-"); do
-		ip netns pids "$ns" | xargs -r kill 2>/dev/null
-		ip netns del "$ns"
-	done
-	rm -rf "$PINS" "$TMP"
-}
-trap cleanup EXIT
+source scripts/lib.sh
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "Starting warrend in host namespace $ID-host"
-ip netns add "$ID-host"
-nsenter --net="/run/netns/$ID-host" "$O/warrend" --socket "$SOCK" --pin-dir "$PINS" \
-	--state "$TMP/state" >"$TMP/warrend.log" 2>&1 &
-AGENT=$!
-for _ in $(seq 50); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
-ctl status >/dev/null || { cat "$TMP/warrend.log"; exit 1; }
+agent_start || exit 1
 
 say "Provisioning: 2 projects x 2 environments x 2 replicas of 'web'"
 WLS=()
