@@ -33,7 +33,7 @@ void kv_free(struct kv *kv);
 int kv_add(struct kv *kv, const char *key, const char *value);
 int kv_addf(struct kv *kv, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* First value of key at or after index *from (NULL: from 0); NULL if none. */
+/* The first value of key, or NULL if it is absent. */
 const char *kv_get(const struct kv *kv, const char *key);
 
 /*

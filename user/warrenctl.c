@@ -39,9 +39,16 @@ bool is_help(const char *arg)
 	return !strcmp(arg, "help") || !strcmp(arg, "--help") || !strcmp(arg, "-h");
 }
 
-int parse_keywords(const char *cmd, int argc, char **argv, const struct keyword *kws,
+int parse_keywords(const char *request, int argc, char **argv, const struct keyword *kws,
 		   struct kv *req)
 {
+	char cmd[64];
+
+	/* Say it as it was typed: "endpoint add", not the wire's "endpoint-add". */
+	snprintf(cmd, sizeof(cmd), "%s", request);
+	for (char *p = cmd; *p; p++)
+		if (*p == '-')
+			*p = ' ';
 	for (int i = 0; i < argc; i++) {
 		const struct keyword *k;
 
