@@ -38,7 +38,7 @@ TEST_BPF_OBJS := empty veth_observe
 COMMON_SRCS := log addr model statefile kv names
 AGENT_SRCS := $(COMMON_SRCS) maps attach netlink netns endpoint project status server warrend
 CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_status warrenctl
-UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi
+UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink
 UNIT_LINK := $(COMMON_SRCS) maps netlink netns
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,13 +16,17 @@
 
 int netns_open(const char *name_or_path)
 {
-	char path[512];
-	int fd, type;
+	char path[PATH_MAX];
+	int fd, type, n;
 
 	if (name_or_path[0] == '/')
-		snprintf(path, sizeof(path), "%s", name_or_path);
+		n = snprintf(path, sizeof(path), "%s", name_or_path);
+	else if (!name_or_path[0] || strchr(name_or_path, '/'))
+		return -EINVAL;	/* neither a name `ip netns add` accepts nor a path */
 	else
-		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name_or_path);
+		n = snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name_or_path);
+	if (n >= (int)sizeof(path))
+		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
