@@ -1,14 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * warren-probe: the traffic tool of the end-to-end tests, run inside
- * workload namespaces. Real sockets and packets; every wait is bounded.
- *
- *   serve  [--port P]                      TCP+UDP echo, IPv4+IPv6
- *   check  [--timeout-ms N] [--port P] SPEC...   SPEC = tcp|udp|icmp:ADDR
- *   spoof  --src A --dst B [--port P] [--count N]  forged-source UDP
- *   recv   [--port P] [--timeout-ms N]     count UDP datagrams
- *   stream --dst A [--port P] [--seconds S] [--interval-ms M]
- *   short  --dev IFNAME [--count N]          Ethernet frames, IPv4 type, 10 bytes
+ * workload namespaces. Real sockets and packets; every wait is bounded
+ * except serve, which runs until it is killed.
  *
  * check sends exactly one packet per probe (a single SYN as long as the
  * timeout is under the kernel's 1 s initial RTO): the tests compare the
@@ -33,27 +27,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #ifndef IPV6_HDRINCL
-#define IPV6_HDRINCL 36
+#define IPV6_HDRINCL 36		/* Linux 4.5; older headers lack it */
 #endif
 
 #define MAX_PROBES 4096
 #define MAX_CONNS 1024
-#define CONN_BUF 65536
+#define CONN_BUF 65536		/* echo bytes buffered per connection */
+#define BURST 64		/* accepts or datagrams handled per wakeup */
+#define STREAM_CHUNK 16384
+#define STREAM_INFLIGHT (256 * 1024)
+#define STREAM_DEAD_MS 3000	/* connect timeout and TCP_USER_TIMEOUT */
+
+static const char usage_text[] =
+	"Usage: warren-probe serve  [--port P]\n"
+	"       warren-probe check  [--timeout-ms N] [--port P] SPEC...\n"
+	"       warren-probe spoof  --src ADDR --dst ADDR [--port P] [--count N]\n"
+	"       warren-probe recv   [--port P] [--timeout-ms N]\n"
+	"       warren-probe stream --dst ADDR [--port P] [--seconds S] [--interval-ms M]\n"
+	"       warren-probe short  --dev IFNAME [--count N]\n"
+	"\n"
+	"  serve   TCP and UDP echo on IPv4 and IPv6; prints \"ready\" once bound\n"
+	"  check   probes all SPECs at once (tcp:ADDR, udp:ADDR, icmp:ADDR), one packet\n"
+	"          each, within one deadline; prints \"SPEC ok\" or \"SPEC fail REASON\"\n"
+	"          per SPEC; exit 1 if any failed\n"
+	"  spoof   sends N UDP datagrams with a hand-built IP header and source ADDR\n"
+	"  recv    prints \"ready\", counts UDP datagrams until the timeout\n"
+	"  stream  writes to an echo server and counts echoed bytes per interval;\n"
+	"          prints \"intervals=N min_bytes=X total=Y stalls=Z\"\n"
+	"  short   sends Ethernet frames of type IPv4 that end 10 bytes in\n"
+	"\n"
+	"Defaults: --port 7, --timeout-ms 500, --count 1, --seconds 5, --interval-ms 250.\n"
+	"Keep check's timeout under 1000 ms so that TCP sends a single SYN.\n";
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: warren-probe serve  [--port P]\n"
-		"       warren-probe check  [--timeout-ms N] [--port P] tcp:ADDR|udp:ADDR|icmp:ADDR ...\n"
-		"       warren-probe spoof  --src ADDR --dst ADDR [--port P] [--count N]\n"
-		"       warren-probe recv   [--port P] [--timeout-ms N]\n"
-		"       warren-probe stream --dst ADDR [--port P] [--seconds S] [--interval-ms M]\n"
-		"       warren-probe short  --dev IFNAME [--count N]\n");
+	fputs(usage_text, f);
 }
 
 static long long now_ms(void)
@@ -64,21 +78,29 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* An IPv4 or IPv6 literal (IPv6 bare or in brackets) into a socket address. */
 static int parse_addr(const char *s, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(s);
 
 	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, s, &in->sin_addr) == 1) {
 		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
+		in->sin_port = htons((uint16_t)port);
 		*len = sizeof(*in);
 		return 0;
 	}
+	if (n > 2 && n < sizeof(buf) && s[0] == '[' && s[n - 1] == ']') {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		s = buf;
+	}
 	if (inet_pton(AF_INET6, s, &in6->sin6_addr) == 1) {
 		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
+		in6->sin6_port = htons((uint16_t)port);
 		*len = sizeof(*in6);
 		return 0;
 	}
@@ -98,51 +120,125 @@ static int parse_num(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* Options common to every subcommand; the rest stay in argv. */
-struct opts {
-	long port, timeout_ms, count, seconds, interval_ms;
-	const char *src, *dst, *dev;
-	char **rest;
-	int nrest;
+/* The Internet checksum, RFC 1071: a 32-bit sum of 16-bit words, folded. */
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* check and serve hold one socket per probe or client; 1024 is too few. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* ---------------------------------------------------------------- options */
+
+enum {
+	OPT_PORT = 1 << 0,
+	OPT_TIMEOUT = 1 << 1,
+	OPT_COUNT = 1 << 2,
+	OPT_SECONDS = 1 << 3,
+	OPT_INTERVAL = 1 << 4,
+	OPT_SRC = 1 << 5,
+	OPT_DST = 1 << 6,
+	OPT_DEV = 1 << 7,
+	OPT_ARGS = 1 << 8,	/* positional arguments (check's SPECs) */
 };
 
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static char *rest[MAX_PROBES];
+struct opts {
+	const char *cmd;
+	long port, timeout_ms, count, seconds, interval_ms;
+	const char *src, *dst, *dev;
+	char **args;
+	int nargs;
+};
 
-	o->rest = rest;
+static int parse_opts(int argc, char **argv, unsigned int allowed, struct opts *o)
+{
+	const struct {
+		const char *name;
+		unsigned int bit;
+		long *num;		/* a number from min to max, or */
+		const char **str;	/* a string */
+		long min, max;
+	} table[] = {
+		{ "--port", OPT_PORT, &o->port, NULL, 1, 65535 },
+		{ "--timeout-ms", OPT_TIMEOUT, &o->timeout_ms, NULL, 1, 600000 },
+		{ "--count", OPT_COUNT, &o->count, NULL, 1, 1000000 },
+		{ "--seconds", OPT_SECONDS, &o->seconds, NULL, 1, 3600 },
+		{ "--interval-ms", OPT_INTERVAL, &o->interval_ms, NULL, 1, 60000 },
+		{ "--src", OPT_SRC, NULL, &o->src, 0, 0 },
+		{ "--dst", OPT_DST, NULL, &o->dst, 0, 0 },
+		{ "--dev", OPT_DEV, NULL, &o->dev, 0, 0 },
+	};
+	const size_t nopts = sizeof(table) / sizeof(table[0]);
+	static char *args[MAX_PROBES];
+
+	o->args = args;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		long *num = NULL, min = 1, max = 0;
+		size_t k;
 
-		if (!strcmp(a, "--port"))
-			num = &o->port, max = 65535;
-		else if (!strcmp(a, "--timeout-ms"))
-			num = &o->timeout_ms, max = 600000;
-		else if (!strcmp(a, "--count"))
-			num = &o->count, max = 1000000;
-		else if (!strcmp(a, "--seconds"))
-			num = &o->seconds, max = 3600;
-		else if (!strcmp(a, "--interval-ms"))
-			num = &o->interval_ms, max = 60000;
-		if (num || !strcmp(a, "--src") || !strcmp(a, "--dst") || !strcmp(a, "--dev")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "warren-probe: %s needs a value\n", a);
+		if (a[0] != '-') {
+			if (!(allowed & OPT_ARGS)) {
+				fprintf(stderr, "warren-probe %s: unexpected argument \"%s\"\n", o->cmd, a);
 				return -EINVAL;
 			}
-			if (!num) {
-				*(a[3] == 'e' ? &o->dev : a[2] == 's' ? &o->src : &o->dst) = argv[++i];
-			} else if (parse_num(argv[++i], min, max, num)) {
-				fprintf(stderr, "warren-probe: bad value for %s: %s\n", a, argv[i]);
-				return -EINVAL;
+			if (o->nargs == MAX_PROBES) {
+				fprintf(stderr, "warren-probe %s: more than %d arguments\n", o->cmd, MAX_PROBES);
+				return -E2BIG;
 			}
+			args[o->nargs++] = argv[i];
 			continue;
 		}
-		if (a[0] == '-' || o->nrest == MAX_PROBES) {
-			fprintf(stderr, "warren-probe: unknown option %s\n", a);
+		for (k = 0; k < nopts; k++)
+			if (!strcmp(a, table[k].name) && (allowed & table[k].bit))
+				break;
+		if (k == nopts) {
+			fprintf(stderr, "warren-probe %s: unknown option %s\n", o->cmd, a);
 			return -EINVAL;
 		}
-		o->rest[o->nrest++] = argv[i];
+		if (++i == argc) {
+			fprintf(stderr, "warren-probe %s: %s needs a value\n", o->cmd, a);
+			return -EINVAL;
+		}
+		if (table[k].str) {
+			*table[k].str = argv[i];
+		} else if (parse_num(argv[i], table[k].min, table[k].max, table[k].num)) {
+			fprintf(stderr, "warren-probe %s: %s wants a number from %ld to %ld, not \"%s\"\n",
+				o->cmd, a, table[k].min, table[k].max, argv[i]);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -151,35 +247,86 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 struct conn {
 	int fd;
-	char buf[CONN_BUF];
+	bool eof;		/* the client is done sending; close once flushed */
 	size_t len;		/* echo bytes waiting to be written */
+	char buf[CONN_BUF];
 };
 
-static int bind_dual(int type, int port)
+/*
+ * One dual-stack socket per protocol answers IPv4 (as mapped addresses)
+ * and IPv6; without IPv6 in the kernel, an IPv4 socket alone.
+ */
+static int bind_any(int type, int port)
 {
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
 				     .sin6_addr = IN6ADDR_ANY_INIT };
-	int fd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), off = 0, on = 1;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr *sa = (struct sockaddr *)&sin6;
+	socklen_t salen = sizeof(sin6);
+	int fd, off = 0, on = 1, ret;
 
+	fd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT) {
+		fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		sa = (struct sockaddr *)&sin;
+		salen = sizeof(sin);
+	}
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) ||
-	    (type == SOCK_STREAM && listen(fd, 128))) {
-		int ret = -errno;
-
+	if (type == SOCK_DGRAM) {
+		/* Echo from the address the datagram was sent to (see udp_echo). */
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+		if (sa->sa_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+	}
+	if (bind(fd, sa, salen) || (type == SOCK_STREAM && listen(fd, 512))) {
+		ret = -errno;
 		close(fd);
 		return ret;
 	}
 	return fd;
 }
 
-static void conn_close(struct conn **c)
+/*
+ * Reply from the destination address of the request: check connects its
+ * UDP socket, so an echo from another address of a multi-homed server
+ * would never reach it.
+ */
+static void udp_echo(int fd)
 {
-	close((*c)->fd);
-	free(*c);
-	*c = NULL;
+	static char dgram[65536];
+
+	for (int i = 0; i < BURST; i++) {
+		union { char buf[256]; struct cmsghdr align; } ctl;
+		struct sockaddr_storage from;
+		struct iovec iov = { .iov_base = dgram, .iov_len = sizeof(dgram) };
+		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+				    .msg_iovlen = 1, .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf) };
+		ssize_t n = recvmsg(fd, &m, 0);
+
+		if (n < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			/* Any interface: the route back may leave by another one. */
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+				((struct in_pktinfo *)CMSG_DATA(c))->ipi_ifindex = 0;
+			else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+				((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex = 0;
+		}
+		iov.iov_len = (size_t)n;
+		sendmsg(fd, &m, 0);
+	}
+}
+
+static void conn_close(struct conn **cp)
+{
+	close((*cp)->fd);
+	free(*cp);
+	*cp = NULL;
 }
 
 static void conn_io(struct conn **cp, short revents)
@@ -187,24 +334,47 @@ static void conn_io(struct conn **cp, short revents)
 	struct conn *c = *cp;
 	ssize_t n;
 
+	if (revents & POLLERR)
+		goto close;
+	if ((revents & (POLLIN | POLLHUP)) && !c->eof && c->len < sizeof(c->buf)) {
+		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		if (n == 0)
+			c->eof = true;
+		else if (n > 0)
+			c->len += (size_t)n;
+		else if (errno != EAGAIN && errno != EINTR)
+			goto close;
+	}
 	if (c->len) {
 		n = write(c->fd, c->buf, c->len);
 		if (n > 0) {
 			memmove(c->buf, c->buf + n, c->len - (size_t)n);
 			c->len -= (size_t)n;
-		} else if (n < 0 && errno != EAGAIN) {
-			conn_close(cp);
-			return;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			goto close;
 		}
 	}
-	if ((revents & (POLLIN | POLLHUP | POLLERR)) && c->len < sizeof(c->buf)) {
-		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
-		if (n == 0 || (n < 0 && errno != EAGAIN)) {
-			conn_close(cp);
+	if (c->eof && !c->len)
+		goto close;
+	return;
+close:
+	conn_close(cp);
+}
+
+static void conn_accept(int lfd, struct conn **conns)
+{
+	for (int i = 0; i < BURST; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), slot;
+
+		if (fd < 0)
 			return;
+		for (slot = 0; slot < MAX_CONNS && conns[slot]; slot++)
+			;
+		if (slot == MAX_CONNS || !(conns[slot] = calloc(1, sizeof(*conns[slot])))) {
+			close(fd);	/* full: the client sees its connection end */
+			continue;
 		}
-		if (n > 0)
-			c->len += (size_t)n;
+		conns[slot]->fd = fd;
 	}
 }
 
@@ -212,8 +382,12 @@ static int cmd_serve(struct opts *o)
 {
 	static struct conn *conns[MAX_CONNS];
 	static struct pollfd pfd[MAX_CONNS + 2];
-	int tfd = bind_dual(SOCK_STREAM, (int)o->port), ufd = bind_dual(SOCK_DGRAM, (int)o->port);
+	static int slot_of[MAX_CONNS + 2];
+	int tfd, ufd;
 
+	raise_nofile();
+	tfd = bind_any(SOCK_STREAM, (int)o->port);
+	ufd = bind_any(SOCK_DGRAM, (int)o->port);
 	if (tfd < 0 || ufd < 0) {
 		fprintf(stderr, "warren-probe serve: port %ld: %s\n", o->port,
 			strerror(-(tfd < 0 ? tfd : ufd)));
@@ -227,47 +401,30 @@ static int cmd_serve(struct opts *o)
 		pfd[0] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = ufd, .events = POLLIN };
 		for (int i = 0; i < MAX_CONNS; i++) {
-			if (!conns[i])
+			struct conn *c = conns[i];
+
+			if (!c)
 				continue;
-			pfd[n++] = (struct pollfd){
-				.fd = conns[i]->fd,
-				.events = (short)((conns[i]->len < CONN_BUF ? POLLIN : 0) |
-						  (conns[i]->len ? POLLOUT : 0)),
+			pfd[n] = (struct pollfd){
+				.fd = c->fd,
+				.events = (short)((!c->eof && c->len < CONN_BUF ? POLLIN : 0) |
+						  (c->len ? POLLOUT : 0)),
 			};
+			slot_of[n++] = i;
 		}
-		if (poll(pfd, n, -1) < 0 && errno != EINTR)
-			return 1;
-		if (pfd[1].revents & POLLIN) {
-			struct sockaddr_storage from;
-			socklen_t flen = sizeof(from);
-			char dgram[65536];
-			ssize_t len = recvfrom(ufd, dgram, sizeof(dgram), 0, (struct sockaddr *)&from, &flen);
-
-			if (len >= 0)
-				sendto(ufd, dgram, (size_t)len, 0, (struct sockaddr *)&from, flen);
-		}
-		/* Serve existing connections by position in pfd. */
-		for (int i = 0, k = 2; i < MAX_CONNS && k < n; i++) {
-			if (!conns[i])
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
 				continue;
+			perror("warren-probe serve: poll");
+			return 1;
+		}
+		for (int k = 2; k < n; k++)
 			if (pfd[k].revents)
-				conn_io(&conns[i], pfd[k].revents);
-			k++;
-		}
-		if (pfd[0].revents & POLLIN) {
-			int cfd = accept4(tfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-			for (int i = 0; cfd >= 0 && i < MAX_CONNS; i++) {
-				if (conns[i])
-					continue;
-				conns[i] = calloc(1, sizeof(*conns[i]));
-				if (conns[i])
-					conns[i]->fd = cfd, cfd = -1;
-				break;
-			}
-			if (cfd >= 0)
-				close(cfd);
-		}
+				conn_io(&conns[slot_of[k]], pfd[k].revents);
+		if (pfd[1].revents & POLLIN)
+			udp_echo(ufd);
+		if (pfd[0].revents & POLLIN)
+			conn_accept(tfd, conns);
 	}
 }
 
@@ -281,183 +438,284 @@ struct probe {
 	struct sockaddr_storage to;
 	socklen_t tolen;
 	int fd;
-	uint8_t token[8];
-	uint16_t seq;
+	bool raw;		/* ICMP on a raw socket: we match the id ourselves */
+	uint16_t id, seq;
+	uint8_t token[8];	/* UDP payload, ICMP echo data */
+	int err;		/* errno of a failed probe, 0 if none */
 	const char *result;	/* NULL while pending */
 };
 
-static uint16_t csum_fold(uint32_t sum)
+static void probe_fail(struct probe *p, int err)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
+	switch (err) {
+	case ECONNREFUSED:
+		p->result = "refused";
+		break;
+	case ETIMEDOUT:
+		p->result = "timeout";
+		break;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+		p->result = "unreachable";
+		break;
+	case EACCES:
+	case EPERM:
+		p->result = "prohibited";
+		break;
+	default:
+		p->result = "error";
+		p->err = err;
+	}
 }
 
 /*
- * ICMP over ping sockets: the kernel picks the id and matches replies to
- * the socket, so concurrent probes cannot confuse each other.
+ * ICMP net and host unreachable are soft errors (RFC 1122 4.2.3.9): a
+ * datagram socket hears of them only with RECVERR, then recv() fails.
+ */
+static void want_errors(int fd, int family)
+{
+	int on = 1;
+
+	if (family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
+}
+
+/*
+ * ICMP echo on a ping socket when the netns allows it: the kernel picks
+ * the id, fills the checksum and hands this socket only its own replies.
+ * Connected and with RECVERR, ICMP errors about our echo fail recv().
+ * Otherwise a raw socket, which sees every ICMP message of the netns, so
+ * replies are matched by a random id, the sequence and the token.
  */
 static int icmp_start(struct probe *p)
 {
-	int fam = p->to.ss_family;
-	uint8_t pkt[16] = {};
+	int fam = p->to.ss_family, proto = fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	uint8_t pkt[16] = { 0 };
 	int fd;
 
-	fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
-	if (fd < 0)
-		return -errno;
-	pkt[0] = fam == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-	pkt[7] = (uint8_t)p->seq;
-	pkt[6] = (uint8_t)(p->seq >> 8);
-	memcpy(pkt + 8, p->token, 8);
-	/* The kernel fills the id and, for ping sockets, the checksum. */
-	if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->to, p->tolen) < 0) {
+	fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd >= 0)
+		want_errors(fd, fam);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&p->to, p->tolen)) {
 		int ret = -errno;
 
 		close(fd);
 		return ret;
 	}
+	if (fd < 0) {
+		fd = socket(fam, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+		if (fd < 0)
+			return -errno;
+		p->raw = true;
+	}
 	p->fd = fd;
+	pkt[0] = fam == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	put16(pkt + 4, p->id);
+	put16(pkt + 6, p->seq);
+	memcpy(pkt + 8, p->token, sizeof(p->token));
+	/* The kernel sums ICMPv6 on every socket, ICMP only on ping sockets. */
+	if (p->raw && fam == AF_INET)
+		put16(pkt + 2, csum_fold(csum_add(0, pkt, sizeof(pkt))));
+	if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->to, p->tolen) < 0)
+		return -errno;
 	return 0;
+}
+
+/* An echo request of ours, quoted in an ICMP error at q (q..end). */
+static bool icmp_quotes_us(const struct probe *p, const uint8_t *q, const uint8_t *end)
+{
+	if (p->to.ss_family == AF_INET) {
+		if (end - q < 20 || (q[0] >> 4) != 4 || q[9] != IPPROTO_ICMP)
+			return false;
+		q += (q[0] & 0xf) * 4;
+		return end - q >= 8 && q[0] == ICMP_ECHO && get16(q + 4) == p->id &&
+		       get16(q + 6) == p->seq;
+	}
+	if (end - q < 48 || (q[0] >> 4) != 6 || q[6] != IPPROTO_ICMPV6)
+		return false;
+	q += 40;
+	return q[0] == ICMP6_ECHO_REQUEST && get16(q + 4) == p->id && get16(q + 6) == p->seq;
+}
+
+static void icmp_event(struct probe *p)
+{
+	bool v4 = p->to.ss_family == AF_INET;
+	uint8_t buf[1500];
+	const uint8_t *icmp, *end;
+	ssize_t n;
+
+	while (!p->result && (n = recv(p->fd, buf, sizeof(buf), 0)) >= 0) {
+		icmp = buf;
+		end = buf + n;
+		/* Raw IPv4 sockets see the IP header, everything else starts at ICMP. */
+		if (p->raw && v4) {
+			if (n < 20)
+				continue;
+			icmp += (buf[0] & 0xf) * 4;
+		}
+		if (end - icmp < 16)
+			continue;
+		if (icmp[0] == (v4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) &&
+		    (!p->raw || get16(icmp + 4) == p->id) && get16(icmp + 6) == p->seq &&
+		    !memcmp(icmp + 8, p->token, sizeof(p->token)))
+			p->result = "ok";
+		else if (p->raw && icmp[0] == (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH) &&
+			 icmp_quotes_us(p, icmp + 8, end))
+			p->result = "unreachable";
+	}
+	if (!p->result && errno != EAGAIN && errno != EINTR)
+		probe_fail(p, errno);
 }
 
 static int probe_start(struct probe *p)
 {
-	int type = p->proto == P_TCP ? SOCK_STREAM : SOCK_DGRAM, fd;
+	int type = p->proto == P_TCP ? SOCK_STREAM : SOCK_DGRAM, syncnt = 1;
 
 	if (p->proto == P_ICMP)
 		return icmp_start(p);
-	fd = socket(p->to.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	p->fd = socket(p->to.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
 		return -errno;
-	p->fd = fd;
 	if (p->proto == P_TCP) {
-		int syncnt = 1;
-
-		/* One SYN only; the deadline ends the probe before any retry. */
-		setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
-		if (connect(fd, (struct sockaddr *)&p->to, p->tolen) && errno != EINPROGRESS)
+		/*
+		 * The fewest retries Linux allows; the retry is due after the
+		 * 1 s initial RTO, so a shorter deadline ends the probe first.
+		 */
+		setsockopt(p->fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
+		if (!connect(p->fd, (struct sockaddr *)&p->to, p->tolen))
+			p->result = "ok";
+		else if (errno != EINPROGRESS)
 			return -errno;
 		return 0;
 	}
-	if (connect(fd, (struct sockaddr *)&p->to, p->tolen) ||
-	    send(fd, p->token, sizeof(p->token), 0) < 0)
+	/* Connected, so that ICMP port unreachable comes back as ECONNREFUSED. */
+	want_errors(p->fd, p->to.ss_family);
+	if (connect(p->fd, (struct sockaddr *)&p->to, p->tolen) ||
+	    send(p->fd, p->token, sizeof(p->token), 0) < 0)
 		return -errno;
 	return 0;
 }
 
-static void probe_event(struct probe *p)
+static void probe_event(struct probe *p, short revents)
 {
-	uint8_t buf[128];
+	uint8_t buf[64];
+	socklen_t len = sizeof(int);
 	int err = 0;
-	socklen_t len = sizeof(err);
 	ssize_t n;
 
 	switch (p->proto) {
 	case P_TCP:
 		getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		p->result = err == 0 ? "ok" : err == ECONNREFUSED ? "refused" : "unreachable";
-		return;
+		if (err)
+			probe_fail(p, err);
+		else if (revents & POLLOUT)
+			p->result = "ok";
+		break;
 	case P_UDP:
-		n = recv(p->fd, buf, sizeof(buf), 0);
-		if (n == sizeof(p->token) && !memcmp(buf, p->token, sizeof(p->token)))
-			p->result = "ok";
-		else if (n < 0 && errno != EAGAIN)
-			p->result = errno == ECONNREFUSED ? "refused" : "unreachable";
-		return;
+		while (!p->result && (n = recv(p->fd, buf, sizeof(buf), 0)) >= 0)
+			if (n == sizeof(p->token) && !memcmp(buf, p->token, sizeof(p->token)))
+				p->result = "ok";
+		if (!p->result && errno != EAGAIN && errno != EINTR)
+			probe_fail(p, errno);
+		break;
 	case P_ICMP:
-		n = recv(p->fd, buf, sizeof(buf), 0);
-		/* An echo reply carrying our payload: type 0 (v4) or 129 (v6). */
-		if (n >= 16 && (buf[0] == ICMP_ECHOREPLY || buf[0] == ICMP6_ECHO_REPLY) &&
-		    !memcmp(buf + 8, p->token, 8))
-			p->result = "ok";
-		else if (n < 0 && errno != EAGAIN)
-			p->result = "unreachable";
-		return;
+		icmp_event(p);
+		break;
 	}
 }
 
+/* -EPROTONOSUPPORT for an unknown protocol, -EINVAL for a bad address. */
 static int parse_spec(struct probe *p, const char *spec, int port)
 {
-	const char *colon = strchr(spec, ':');
-	char addr[64];
+	static const char *const names[] = { [P_TCP] = "tcp:", [P_UDP] = "udp:", [P_ICMP] = "icmp:" };
 
-	if (!colon || strlen(colon + 1) >= sizeof(addr))
-		return -EINVAL;
-	if (!strncmp(spec, "tcp:", 4))
-		p->proto = P_TCP;
-	else if (!strncmp(spec, "udp:", 4))
-		p->proto = P_UDP;
-	else if (!strncmp(spec, "icmp:", 5))
-		p->proto = P_ICMP;
-	else
-		return -EINVAL;
-	strcpy(addr, colon + 1);
-	if (addr[0] == '[' && addr[strlen(addr) - 1] == ']') {
-		memmove(addr, addr + 1, strlen(addr));
-		addr[strlen(addr) - 1] = '\0';
+	for (int i = P_TCP; i <= P_ICMP; i++) {
+		size_t n = strlen(names[i]);
+
+		if (strncmp(spec, names[i], n))
+			continue;
+		p->spec = spec;
+		p->proto = (enum proto)i;
+		p->fd = -1;
+		return parse_addr(spec + n, i == P_ICMP ? 0 : port, &p->to, &p->tolen);
 	}
-	p->spec = spec;
-	p->fd = -1;
-	return parse_addr(addr, p->proto == P_ICMP ? 0 : port, &p->to, &p->tolen);
+	return -EPROTONOSUPPORT;
 }
 
-static void allow_ping(void)
+/* Ping sockets are opt-in per netns; as root we may open them to everyone. */
+static int allow_ping(void)
 {
-	/* Ping sockets are per-netns opt-in; root may open them for everyone. */
-	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	static const char all[] = "0 2147483647";
+	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC), ret = 0;
 
-	if (fd >= 0) {
-		if (write(fd, "0 2147483647", 12) < 0)
-			perror("warren-probe: ping_group_range");
-		close(fd);
-	}
+	if (fd < 0)
+		return -errno;
+	if (write(fd, all, sizeof(all) - 1) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 static int cmd_check(struct opts *o)
 {
 	static struct probe probes[MAX_PROBES];
 	static struct pollfd pfd[MAX_PROBES];
-	int n = o->nrest, failed = 0;
+	static int idx[MAX_PROBES];
+	int n = o->nargs, failed = 0, ret;
+	bool icmp = false;
+	uint16_t id;
 	long long deadline;
 
 	if (n == 0) {
+		fprintf(stderr, "warren-probe check: no SPEC given\n");
 		usage(stderr);
 		return 2;
 	}
+	if (getrandom(&id, sizeof(id), 0) < 0) {
+		perror("warren-probe check: getrandom");
+		return 1;
+	}
 	for (int i = 0; i < n; i++) {
-		if (parse_spec(&probes[i], o->rest[i], (int)o->port)) {
-			fprintf(stderr, "warren-probe check: bad probe \"%s\" (tcp|udp|icmp:ADDR)\n",
-				o->rest[i]);
+		struct probe *p = &probes[i];
+
+		ret = parse_spec(p, o->args[i], (int)o->port);
+		if (ret == -EPROTONOSUPPORT) {
+			fprintf(stderr, "warren-probe check: bad SPEC \"%s\": want tcp:ADDR, udp:ADDR or icmp:ADDR\n",
+				o->args[i]);
 			return 2;
 		}
-		probes[i].seq = (uint16_t)(i + 1);
-		if (getrandom(probes[i].token, sizeof(probes[i].token), 0) < 0)
+		if (ret) {
+			fprintf(stderr, "warren-probe check: bad SPEC \"%s\": \"%s\" is not an IPv4 or IPv6 address\n",
+				o->args[i], strchr(o->args[i], ':') + 1);
+			return 2;
+		}
+		/* Unique sequence numbers tell our probes apart within this run. */
+		p->id = id;
+		p->seq = (uint16_t)(i + 1);
+		if (getrandom(p->token, sizeof(p->token), 0) < 0) {
+			perror("warren-probe check: getrandom");
 			return 1;
+		}
+		icmp |= p->proto == P_ICMP;
 	}
-	allow_ping();
-	for (int i = 0; i < n; i++) {
-		int ret = probe_start(&probes[i]);
-
-		if (ret)
-			probes[i].result = ret == -ENETUNREACH ? "unreachable" : "error";
-	}
+	raise_nofile();
+	/* If this fails, icmp_start falls back to raw sockets. */
+	if (icmp)
+		allow_ping();
+	/* Set before the first packet: no SYN lives longer than the timeout. */
 	deadline = now_ms() + o->timeout_ms;
+	for (int i = 0; i < n; i++) {
+		ret = probe_start(&probes[i]);
+		if (ret)
+			probe_fail(&probes[i], -ret);
+	}
 	for (;;) {
-		int np = 0, idx[MAX_PROBES];
 		long long left = deadline - now_ms();
+		int np = 0;
 
 		for (int i = 0; i < n; i++) {
 			if (probes[i].result)
@@ -468,102 +726,129 @@ static int cmd_check(struct opts *o)
 		}
 		if (np == 0 || left <= 0)
 			break;
-		if (poll(pfd, np, (int)left) < 0 && errno != EINTR)
+		if (poll(pfd, (nfds_t)np, (int)left) < 0 && errno != EINTR) {
+			perror("warren-probe check: poll");
 			break;
+		}
 		for (int k = 0; k < np; k++)
 			if (pfd[k].revents)
-				probe_event(&probes[idx[k]]);
+				probe_event(&probes[idx[k]], pfd[k].revents);
 	}
 	for (int i = 0; i < n; i++) {
-		const char *r = probes[i].result ? probes[i].result : "timeout";
+		struct probe *p = &probes[i];
 
-		if (strcmp(r, "ok")) {
-			printf("%s fail %s\n", probes[i].spec, r);
-			failed++;
-		} else {
-			printf("%s ok\n", probes[i].spec);
-		}
-		if (probes[i].fd >= 0)
-			close(probes[i].fd);
+		if (!p->result)
+			p->result = "timeout";
+		if (!strcmp(p->result, "ok"))
+			printf("%s ok\n", p->spec);
+		else if (p->err)
+			printf("%s fail %s:%s\n", p->spec, p->result, strerrorname_np(p->err) ?: "?");
+		else
+			printf("%s fail %s\n", p->spec, p->result);
+		failed += !!strcmp(p->result, "ok");
+		if (p->fd >= 0)
+			close(p->fd);
 	}
 	return failed ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------ spoof */
 
+/* IPv4 header + UDP into pkt; returns the length, sum gets the pseudo-header. */
+static size_t build_ip4(uint8_t *pkt, const struct sockaddr_in *src, const struct sockaddr_in *dst,
+			size_t ulen, uint32_t *sum)
+{
+	struct iphdr *ip = (struct iphdr *)pkt;
+
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->saddr = src->sin_addr.s_addr;
+	ip->daddr = dst->sin_addr.s_addr;
+	ip->tot_len = htons((uint16_t)(sizeof(*ip) + ulen));
+	ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
+	*sum = csum_add(0, &ip->saddr, 8) + IPPROTO_UDP + (uint32_t)ulen;
+	return sizeof(*ip);
+}
+
+static size_t build_ip6(uint8_t *pkt, const struct sockaddr_in6 *src, const struct sockaddr_in6 *dst,
+			size_t ulen, uint32_t *sum)
+{
+	pkt[0] = 0x60;
+	put16(pkt + 4, (uint16_t)ulen);
+	pkt[6] = IPPROTO_UDP;
+	pkt[7] = 64;
+	memcpy(pkt + 8, &src->sin6_addr, 16);
+	memcpy(pkt + 24, &dst->sin6_addr, 16);
+	*sum = csum_add(0, pkt + 8, 32) + IPPROTO_UDP + (uint32_t)ulen;
+	return 40;
+}
+
+/*
+ * A raw IPPROTO_RAW socket sends our header as written: the kernel routes
+ * by the destination and never checks the source against the host's.
+ */
 static int cmd_spoof(struct opts *o)
 {
 	static const char payload[] = "warren-spoof";
+	const size_t ulen = sizeof(struct udphdr) + sizeof(payload) - 1;
 	struct sockaddr_storage src, dst;
 	socklen_t slen, dlen;
-	uint8_t pkt[128];
-	size_t ulen = sizeof(struct udphdr) + sizeof(payload) - 1, len;
+	uint8_t pkt[128] = { 0 };
 	struct udphdr *udp;
+	size_t hlen;
 	uint32_t sum;
-	int fd, on = 1;
+	int fd, on = 1, fam;
 
-	if (!o->src || !o->dst || parse_addr(o->src, 0, &src, &slen) ||
-	    parse_addr(o->dst, (int)o->port, &dst, &dlen) || src.ss_family != dst.ss_family) {
-		fprintf(stderr, "warren-probe spoof: --src and --dst must be addresses of one family\n");
+	if (!o->src || !o->dst) {
+		fprintf(stderr, "warren-probe spoof: --src and --dst are required\n");
 		return 2;
 	}
-	memset(pkt, 0, sizeof(pkt));
-	if (dst.ss_family == AF_INET) {
-		struct iphdr *ip = (struct iphdr *)pkt;
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&src, *d4 = (struct sockaddr_in *)&dst;
-
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->ttl = 64;
-		ip->protocol = IPPROTO_UDP;
-		ip->saddr = s4->sin_addr.s_addr;
-		ip->daddr = d4->sin_addr.s_addr;
-		len = sizeof(*ip) + ulen;
-		ip->tot_len = htons((uint16_t)len);
-		ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
-		udp = (struct udphdr *)(ip + 1);
-		sum = csum_add(0, &ip->saddr, 8);
-		sum += IPPROTO_UDP + (uint32_t)ulen;
-		fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&src, *d6 = (struct sockaddr_in6 *)&dst;
-		uint8_t *ip6 = pkt;
-
-		ip6[0] = 0x60;
-		ip6[4] = (uint8_t)(ulen >> 8);
-		ip6[5] = (uint8_t)ulen;
-		ip6[6] = IPPROTO_UDP;
-		ip6[7] = 64;
-		memcpy(ip6 + 8, &s6->sin6_addr, 16);
-		memcpy(ip6 + 24, &d6->sin6_addr, 16);
-		len = 40 + ulen;
-		udp = (struct udphdr *)(ip6 + 40);
-		sum = csum_add(0, ip6 + 8, 32);
-		sum += IPPROTO_UDP + (uint32_t)ulen;
-		fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-		/* The port of a raw socket's destination must be 0 for sendto. */
-		d6->sin6_port = 0;
-		if (fd >= 0)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &on, sizeof(on));
+	/* Port 0 in the socket address: raw sockets take it as a protocol. */
+	if (parse_addr(o->src, 0, &src, &slen)) {
+		fprintf(stderr, "warren-probe spoof: --src \"%s\" is not an IP address\n", o->src);
+		return 2;
 	}
-	if (fd < 0) {
-		perror("warren-probe spoof: raw socket");
-		return 1;
+	if (parse_addr(o->dst, 0, &dst, &dlen)) {
+		fprintf(stderr, "warren-probe spoof: --dst \"%s\" is not an IP address\n", o->dst);
+		return 2;
 	}
+	fam = dst.ss_family;
+	if (src.ss_family != fam) {
+		fprintf(stderr, "warren-probe spoof: --src %s and --dst %s are of different families\n",
+			o->src, o->dst);
+		return 2;
+	}
+	if (fam == AF_INET)
+		hlen = build_ip4(pkt, (struct sockaddr_in *)&src, (struct sockaddr_in *)&dst, ulen, &sum);
+	else
+		hlen = build_ip6(pkt, (struct sockaddr_in6 *)&src, (struct sockaddr_in6 *)&dst, ulen, &sum);
+	udp = (struct udphdr *)(pkt + hlen);
 	udp->source = htons(40000);
 	udp->dest = htons((uint16_t)o->port);
 	udp->len = htons((uint16_t)ulen);
 	memcpy(udp + 1, payload, sizeof(payload) - 1);
-	sum = csum_add(sum, udp, ulen);
-	udp->check = htons(csum_fold(sum) ?: 0xffff);
-	if (dst.ss_family == AF_INET)
-		((struct sockaddr_in *)&dst)->sin_port = 0;
-	for (long i = 0; i < o->count; i++)
-		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, dlen) < 0) {
-			perror("warren-probe spoof: sendto");
+	/* 0 means "no checksum" in UDP (and is invalid over IPv6): send 0xffff. */
+	udp->check = htons(csum_fold(csum_add(sum, udp, ulen)) ?: 0xffff);
+
+	fd = socket(fam, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0) {
+		perror("warren-probe spoof: raw socket");
+		return 1;
+	}
+	/* Implied by IPPROTO_RAW; said anyway, and IPv6 only knows it since 4.5. */
+	if (fam == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &on, sizeof(on));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &on, sizeof(on));
+	for (long i = 0; i < o->count; i++) {
+		if (sendto(fd, pkt, hlen + ulen, 0, (struct sockaddr *)&dst, dlen) < 0) {
+			fprintf(stderr, "warren-probe spoof: send to %s: %s\n", o->dst, strerror(errno));
 			close(fd);
 			return 1;
 		}
+	}
 	close(fd);
 	printf("sent %ld\n", o->count);
 	return 0;
@@ -573,9 +858,10 @@ static int cmd_spoof(struct opts *o)
 
 static int cmd_recv(struct opts *o)
 {
-	int fd = bind_dual(SOCK_DGRAM, (int)o->port);
-	long long deadline = now_ms() + o->timeout_ms;
+	int fd = bind_any(SOCK_DGRAM, (int)o->port);
+	long long deadline = now_ms() + o->timeout_ms, left;
 	long received = 0;
+	char buf[2048];
 
 	if (fd < 0) {
 		fprintf(stderr, "warren-probe recv: port %ld: %s\n", o->port, strerror(-fd));
@@ -583,12 +869,12 @@ static int cmd_recv(struct opts *o)
 	}
 	printf("ready\n");
 	fflush(stdout);
-	for (long long left; (left = deadline - now_ms()) > 0;) {
+	while ((left = deadline - now_ms()) > 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		char buf[2048];
 
+		/* A burst at a time: a flood cannot hold us past the deadline. */
 		if (poll(&pfd, 1, (int)left) > 0)
-			while (recv(fd, buf, sizeof(buf), 0) >= 0)
+			for (int i = 0; i < BURST && recv(fd, buf, sizeof(buf), 0) >= 0; i++)
 				received++;
 	}
 	close(fd);
@@ -598,72 +884,138 @@ static int cmd_recv(struct opts *o)
 
 /* ----------------------------------------------------------------- stream */
 
+/* A TCP connection within STREAM_DEAD_MS; returns the fd or -errno. */
+static int stream_connect(const struct sockaddr_storage *to, socklen_t tolen)
+{
+	unsigned int user_timeout = STREAM_DEAD_MS;
+	struct pollfd pfd = { .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int fd, err = 0, ret;
+
+	fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Unacknowledged data fails the connection in seconds, not ~15 minutes. */
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
+	if (connect(fd, (const struct sockaddr *)to, tolen) && errno != EINPROGRESS) {
+		ret = -errno;
+		goto out;
+	}
+	pfd.fd = fd;
+	ret = poll(&pfd, 1, STREAM_DEAD_MS);
+	if (ret < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (ret == 0) {
+		ret = -ETIMEDOUT;
+		goto out;
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err) {
+		ret = -err;
+		goto out;
+	}
+	return fd;
+out:
+	close(fd);
+	return ret;
+}
+
 static int cmd_stream(struct opts *o)
 {
-	static char chunk[16384], sink[65536];
-	long long start, end, next_report;
-	long intervals = 0, stalls = 0, min_bytes = -1, total = 0, cur = 0;
+	static char chunk[STREAM_CHUNK], sink[65536];
+	long nint = o->seconds * 1000 / o->interval_ms, done = 0;
+	long long sent = 0, total = 0, cur = 0, min_bytes = -1, stalls = 0, next;
 	struct sockaddr_storage to;
+	const char *what = NULL;
 	socklen_t tolen;
-	unsigned int user_timeout = 3000;
-	int fd;
+	int fd, err = 0;
+	ssize_t n;
 
 	if (!o->dst || parse_addr(o->dst, (int)o->port, &to, &tolen)) {
-		fprintf(stderr, "warren-probe stream: --dst must be an address\n");
+		fprintf(stderr, "warren-probe stream: --dst wants an IP address%s%s\n",
+			o->dst ? ", not " : "", o->dst ?: "");
 		return 2;
 	}
-	fd = socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	/* A dead path fails within seconds, not after minutes of retries. */
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
-	if (fd < 0 || connect(fd, (struct sockaddr *)&to, tolen)) {
-		perror("warren-probe stream: connect");
+	if (nint < 1) {
+		fprintf(stderr, "warren-probe stream: --interval-ms is longer than --seconds\n");
+		return 2;
+	}
+	fd = stream_connect(&to, tolen);
+	if (fd < 0) {
+		fprintf(stderr, "warren-probe stream: connect to %s port %ld: %s\n", o->dst, o->port,
+			strerror(-fd));
 		return 1;
 	}
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	memset(chunk, 'w', sizeof(chunk));
-	start = now_ms();
-	end = start + o->seconds * 1000;
-	next_report = start + o->interval_ms;
-	while (now_ms() < end) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	next = now_ms() + o->interval_ms;
+	for (;;) {
 		long long t = now_ms();
-		ssize_t n;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-		if (t >= next_report) {
-			intervals++;
+		/* Close every interval that has ended, empty ones included. */
+		while (done < nint && t >= next) {
 			stalls += cur == 0;
 			if (min_bytes < 0 || cur < min_bytes)
 				min_bytes = cur;
 			cur = 0;
-			next_report += o->interval_ms;
+			done++;
+			next += o->interval_ms;
 		}
-		if (poll(&pfd, 1, (int)(next_report - t > 0 ? next_report - t : 1)) < 0 && errno != EINTR)
+		if (done == nint)
 			break;
-		if (pfd.revents & (POLLERR | POLLHUP)) {
-			int err = 0;
-			socklen_t l = sizeof(err);
-
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l);
-			fprintf(stderr, "warren-probe stream: connection failed: %s\n",
-				strerror(err ? err : ECONNRESET));
-			return 1;
+		/* Bounded data in flight: a stalled path shows as empty intervals. */
+		if (sent - total < STREAM_INFLIGHT)
+			pfd.events |= POLLOUT;
+		if (poll(&pfd, 1, (int)(next - t)) < 0 && errno != EINTR) {
+			what = "poll";
+			err = errno;
+			break;
 		}
-		if (pfd.revents & POLLOUT)
-			n = write(fd, chunk, sizeof(chunk));
-		if (pfd.revents & POLLIN) {
+		if (pfd.revents & POLLERR) {
+			socklen_t len = sizeof(err);
+
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			what = "connection";
+			err = err ?: ECONNRESET;
+			break;
+		}
+		if (pfd.revents & (POLLIN | POLLHUP)) {
 			n = read(fd, sink, sizeof(sink));
-			if (n == 0 || (n < 0 && errno != EAGAIN)) {
-				fprintf(stderr, "warren-probe stream: connection closed: %s\n",
-					n ? strerror(errno) : "EOF");
-				return 1;
+			if (n == 0) {
+				what = "connection closed by peer";
+				break;
+			}
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				what = "read";
+				err = errno;
+				break;
+			}
+			if (n > 0) {
+				cur += n;
+				total += n;
+			}
+		}
+		if (pfd.revents & POLLOUT) {
+			n = write(fd, chunk, sizeof(chunk));
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				what = "write";
+				err = errno;
+				break;
 			}
 			if (n > 0)
-				cur += n, total += n;
+				sent += n;
 		}
 	}
 	close(fd);
-	printf("intervals=%ld min_bytes=%ld total=%ld stalls=%ld\n", intervals,
+	printf("intervals=%ld min_bytes=%lld total=%lld stalls=%lld\n", done,
 	       min_bytes < 0 ? 0 : min_bytes, total, stalls);
+	if (what) {
+		fprintf(stderr, "warren-probe stream: %s%s%s after %ld of %ld intervals\n", what,
+			err ? ": " : "", err ? strerror(err) : "", done, nint);
+		return 1;
+	}
 	return 0;
 }
 
@@ -681,7 +1033,8 @@ static int cmd_short(struct opts *o)
 	int fd;
 
 	if (!o->dev || !(sll.sll_ifindex = (int)if_nametoindex(o->dev))) {
-		fprintf(stderr, "warren-probe short: --dev must name an interface\n");
+		fprintf(stderr, "warren-probe short: --dev wants an interface name%s%s\n",
+			o->dev ? ", not " : "", o->dev ?: "");
 		return 2;
 	}
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -689,49 +1042,61 @@ static int cmd_short(struct opts *o)
 		perror("warren-probe short: packet socket");
 		return 1;
 	}
-	for (long i = 0; i < o->count; i++)
+	for (long i = 0; i < o->count; i++) {
 		if (sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-			perror("warren-probe short: sendto");
+			fprintf(stderr, "warren-probe short: send on %s: %s\n", o->dev, strerror(errno));
 			close(fd);
 			return 1;
 		}
+	}
 	close(fd);
 	printf("sent %ld\n", o->count);
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	int (*fn)(struct opts *o);
+	unsigned int opts;
+} commands[] = {
+	{ "serve", cmd_serve, OPT_PORT },
+	{ "check", cmd_check, OPT_TIMEOUT | OPT_PORT | OPT_ARGS },
+	{ "spoof", cmd_spoof, OPT_SRC | OPT_DST | OPT_PORT | OPT_COUNT },
+	{ "recv", cmd_recv, OPT_PORT | OPT_TIMEOUT },
+	{ "stream", cmd_stream, OPT_DST | OPT_PORT | OPT_SECONDS | OPT_INTERVAL },
+	{ "short", cmd_short, OPT_DEV | OPT_COUNT },
+};
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .port = 7, .timeout_ms = 500, .count = 1, .seconds = 5,
 			  .interval_ms = 250 };
-	const char *cmd = argc > 1 ? argv[1] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Writes to a reset connection fail with EPIPE instead of killing us. */
 	signal(SIGPIPE, SIG_IGN);
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		usage(stdout);
-		return 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
+		    (i == 1 && !strcmp(argv[i], "help"))) {
+			usage(stdout);
+			return 0;
+		}
 	}
-	if (argc < 2 || parse_opts(argc - 2, argv + 2, &o)) {
+	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(cmd, "check"))
-		return cmd_check(&o);
-	if (o.nrest) {
-		fprintf(stderr, "warren-probe %s: unexpected argument %s\n", cmd, o.rest[0]);
-		return 2;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		o.cmd = commands[i].name;
+		if (parse_opts(argc - 2, argv + 2, commands[i].opts, &o)) {
+			usage(stderr);
+			return 2;
+		}
+		return commands[i].fn(&o);
 	}
-	if (!strcmp(cmd, "serve"))
-		return cmd_serve(&o);
-	if (!strcmp(cmd, "spoof"))
-		return cmd_spoof(&o);
-	if (!strcmp(cmd, "recv"))
-		return cmd_recv(&o);
-	if (!strcmp(cmd, "stream"))
-		return cmd_stream(&o);
-	if (!strcmp(cmd, "short"))
-		return cmd_short(&o);
+	fprintf(stderr, "warren-probe: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;
 }
