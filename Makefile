@@ -26,7 +26,7 @@ NL_CFLAGS := $(shell pkg-config --cflags libnl-3.0 2>/dev/null || echo -I/usr/in
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 USER_CFLAGS := -std=gnu11 $(WARN) -I$(O) -Iinclude -Iuser $(NL_CFLAGS) -D_GNU_SOURCE
-USER_LDLIBS := -lbpf -lelf -lz -lnl-route-3 -lnl-3
+USER_LDLIBS := -lbpf -lelf -lz -lnl-route-3 -lnl-3 -lcares
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf -Wall -Werror
 
 # Sanitizer build of the userspace pieces, used by the unit tests.
@@ -36,10 +36,18 @@ BPF_OBJS := veth
 TEST_BPF_OBJS := empty veth_observe
 
 COMMON_SRCS := log addr model statefile kv names
-AGENT_SRCS := $(COMMON_SRCS) maps attach netlink netns endpoint project status server warrend
-CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_status warrenctl
-UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink
-UNIT_LINK := $(COMMON_SRCS) maps netlink netns
+# The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
+DNS_SRCS := dns_wire dns_view dns_answer dns_forward dns_server
+AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) loop maps attach netlink netns endpoint project \
+	naming resolver status server warrend
+CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_service ctl_status \
+	warrenctl
+UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink \
+	test_dns_answer
+UNIT_LINK := $(COMMON_SRCS) dns_wire dns_view dns_answer maps netlink netns
+# libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
+FUZZ_TARGETS := fuzz_dns_answer
+FUZZ_LINK_fuzz_dns_answer := dns_wire dns_view dns_answer model addr names
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
 TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))
@@ -125,13 +133,36 @@ $(O)/selftests/warren-probe: selftests/e2e/probe.c | $(O)/.deps
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
 
+$(O)/selftests/warren-dnsq: selftests/e2e/dnsq.c | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
+
+# Built against musl, statically, as an Alpine workload's resolver is.
+$(O)/selftests/warren-musl-resolve: selftests/e2e/musl_resolve.c | $(O)/.deps
+	$(call msg,MUSL-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror $< -o $@
+
+# Fuzz targets: clang's libFuzzer with ASan+UBSan over the parser sources.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=gnu11 -Iinclude -Iuser -D_GNU_SOURCE
+.SECONDEXPANSION:
+$(O)/selftests/fuzz/%: selftests/fuzz/%.c $$(addprefix user/,$$(addsuffix .c,$$(FUZZ_LINK_$$*))) \
+		$(USER_HDRS) | $(O)/.deps
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(addprefix user/,$(addsuffix .c,$(FUZZ_LINK_$*))) -o $@
+
 tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
-	$(O)/selftests/bench_progs $(O)/selftests/warren-probe
+	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
+	$(O)/selftests/warren-musl-resolve \
+	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))
 
 check: all
 	$(Q)O=$(O) selftests/run.sh
 
-check-unit check-progs check-e2e: all
+check-unit check-progs check-fuzz check-e2e: all
 	$(Q)O=$(O) selftests/run.sh $(subst check-,,$@)
 
 demo: all
@@ -146,6 +177,6 @@ scan: | $(O)/.deps
 clean:
 	$(Q)rm -rf $(O)
 
-.PHONY: all deps tests check check-unit check-progs check-e2e demo bench scan clean
+.PHONY: all deps tests check check-unit check-progs check-fuzz check-e2e demo bench scan clean
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -14,6 +14,13 @@ source scripts/lib.sh
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "Starting warrend in host namespace $ID-host"
+# There is no Internet here: a dnsmasq on the host's loopback stands in for
+# the public resolvers the agent forwards other names to.
+ip netns add "$ID-host" && ip -n "$ID-host" link set lo up || exit 1
+ip netns exec "$ID-host" dnsmasq --keep-in-foreground --conf-file=/dev/null --user=root \
+	--no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 --port=5353 \
+	--address=/example.test/192.0.2.80 >/dev/null 2>&1 &
+AGENT_ARGS=(--dns-upstream 127.0.0.1:5353)
 agent_start || exit 1
 
 say "Provisioning: 2 projects x 2 environments x 2 replicas of 'web'"
@@ -59,6 +66,21 @@ ip netns exec "$ID-shop-prod-0" ping -c 2 -W 1 "${V4[shop-staging-0]}" | tail -2
 say "A forged source address from a raw socket is dropped at the veth"
 ip netns exec "$ID-shop-prod-0" "$O/selftests/warren-probe" spoof --src "${V4[blog-prod-0]}" \
 	--dst "${V4[shop-prod-1]}" --port 9 --count 3
+
+say "DNS: one name, each environment's own answer (dig inside the workloads)"
+for wl in shop-prod-0 shop-staging-0 blog-prod-0; do
+	printf '%-16s web.warren.internal -> %s\n' "$wl" \
+		"$(ip netns exec "$ID-$wl" dig +short web.warren.internal A | paste -sd' ')"
+done
+printf '%-16s 1.web.warren.internal -> %s\n' shop-prod-0 \
+	"$(ip netns exec "$ID-shop-prod-0" dig +short 1.web.warren.internal AAAA)"
+printf '%-16s web.staging.shop.warren.internal -> %s\n' shop-prod-0 \
+	"$(ip netns exec "$ID-shop-prod-0" dig web.staging.shop.warren.internal |
+	   sed -n 's/.*status: \([A-Z]*\),.*/\1/p') (another environment: as if it did not exist)"
+printf '%-16s www.example.test -> %s\n' shop-prod-0 \
+	"$(ip netns exec "$ID-shop-prod-0" dig +short www.example.test) (forwarded upstream)"
+echo "resolv.conf inside shop-prod-0:"
+ip netns exec "$ID-shop-prod-0" cat /etc/resolv.conf | sed 's/^/    /'
 
 say "Counters per environment (warrenctl status)"
 ctl status

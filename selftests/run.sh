@@ -13,7 +13,7 @@ O=${O:-build}
 export WARREN_BUILD=$O
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit progs e2e)
+[ ${#suites[@]} -eq 0 ] && suites=(unit fuzz progs e2e)
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "run.sh: the suites need root (BPF, network namespaces)" >&2
@@ -62,6 +62,10 @@ for s in "${suites[@]}"; do
 	unit)
 		for t in "$O"/selftests/unit/test_*; do
 			run_one "unit/$(basename "$t")" "$t"
+		done ;;
+	fuzz)
+		for t in "$O"/selftests/fuzz/fuzz_*; do
+			run_one "fuzz/$(basename "$t")" bash selftests/fuzz/run_fuzz.sh "$t"
 		done ;;
 	progs)
 		run_one progs "$O/selftests/test_progs" ;;

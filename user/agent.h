@@ -3,7 +3,9 @@
 #ifndef WARREN_AGENT_H
 #define WARREN_AGENT_H
 
+#include "dns_server.h"
 #include "kv.h"
+#include "loop.h"
 #include "maps.h"
 #include "model.h"
 
@@ -13,6 +15,9 @@ struct agent {
 	char state_path[256];
 	char sock_path[256];
 	char pin_dir[256];
+	struct loop loop;
+	bool dns_on;			/* the DNS shim is serving */
+	struct dns_server dns;		/* its cfg holds the settings even when off */
 };
 
 /*
@@ -31,6 +36,8 @@ int handle_env_list(struct agent *a, const struct kv *req, struct kv *resp, char
 int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_endpoint_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_endpoint_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_endpoint_env(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_service_rename(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 
 /* Persist the model; on failure the caller undoes its change. */

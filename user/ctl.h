@@ -34,6 +34,7 @@ bool is_help(const char *arg);
 int ctl_project(const struct ctl *c, int argc, char **argv);
 int ctl_env(const struct ctl *c, int argc, char **argv);
 int ctl_endpoint(const struct ctl *c, int argc, char **argv);
+int ctl_service(const struct ctl *c, int argc, char **argv);
 int ctl_status(const struct ctl *c, int argc, char **argv);
 
 #endif

@@ -21,15 +21,43 @@ static int usage(FILE *f, int code)
 		"       warrenctl endpoint del ID\n"
 		"       warrenctl endpoint del project P env E service S replica N\n"
 		"       warrenctl [--json] endpoint list [project P] [env E]\n"
+		"       warrenctl [--json] endpoint env project P env E service S replica N\n"
 		"NS is a name under /run/netns or an absolute path (e.g. /proc/PID/ns/net).\n"
 		"`build` marks a build-phase endpoint: it sends and receives no private traffic.\n"
-		"add prints the endpoint, which is reachable when the command returns.\n");
+		"add prints the endpoint, which is reachable and resolves by name when the\n"
+		"command returns. env prints the workload's reference variables\n"
+		"(WARREN_PRIVATE_DOMAIN=... lines, for a shell or an env file).\n");
 	return code;
+}
+
+/* KEY=VALUE lines, WARREN_-prefixed and upper-cased: ready to source. */
+static void print_env(const struct ctl *c, const struct kv *resp)
+{
+	size_t rec = record_next(resp, 0, "env");
+
+	if (rec == resp->n)
+		return;
+	if (c->json) {
+		print_json_object(stdout, resp, rec);
+		return;
+	}
+	for (size_t i = rec + 1; i < resp->n && strcmp(resp->pairs[i].key, "record"); i++) {
+		const char *k = resp->pairs[i].key;
+
+		if (!strcmp(k, "errno"))
+			continue;
+		printf("WARREN_");
+		for (; *k; k++)
+			putchar(*k >= 'a' && *k <= 'z' ? *k - 'a' + 'A' : *k == '-' ? '_' : *k);
+		printf("=%s\n", resp->pairs[i].value);
+	}
 }
 
 static void print(const struct ctl *c, const struct kv *resp)
 {
-	if (c->json)
+	if (record_next(resp, 0, "env") != resp->n)
+		print_env(c, resp);
+	else if (c->json)
 		print_json_array(stdout, resp, "endpoint");
 	else
 		print_table(stdout, resp, "endpoint", cols, NCOLS);
@@ -57,6 +85,10 @@ int ctl_endpoint(const struct ctl *c, int argc, char **argv)
 		{ "project", true, true }, { "env", true, true }, { "service", true, true },
 		{ "replica", true, true }, {},
 	};
+	static const struct keyword env_kws[] = {
+		{ "project", true, true }, { "env", true, true }, { "service", true, true },
+		{ "replica", true, true }, {},
+	};
 	static const struct keyword list_kws[] = {
 		{ "project", true, false }, { "env", true, false }, {},
 	};
@@ -73,6 +105,9 @@ int ctl_endpoint(const struct ctl *c, int argc, char **argv)
 	} else if (!strcmp(argv[0], "del")) {
 		cmd = "endpoint-del";
 		kws = del_kws;
+	} else if (!strcmp(argv[0], "env")) {
+		cmd = "endpoint-env";
+		kws = env_kws;
 	} else if (!strcmp(argv[0], "list")) {
 		cmd = "endpoint-list";
 		kws = list_kws;

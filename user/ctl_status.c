@@ -22,8 +22,19 @@ static void print_text(const struct kv *resp)
 						  "endpoints" };
 	size_t agent = record_next(resp, 0, "agent");
 
+	static const char *const dns_keys[] = { "serving", "domain", "resolver4", "resolver6",
+						"port", "ttl", "upstream", "queries", "answered",
+						"nodata", "nxdomain", "refused", "malformed",
+						"dropped", "forwarded", "servfail", "truncated",
+						"upstream-pending", "tcp-clients" };
+	size_t dns = record_next(resp, 0, "dns");
+
 	for (size_t i = 0; agent < resp->n && i < sizeof(agent_keys) / sizeof(agent_keys[0]); i++)
 		printf("%-10s %s\n", agent_keys[i], record_get(resp, agent, agent_keys[i]));
+	printf("\nDNS\n");
+	for (size_t i = 0; dns < resp->n && i < sizeof(dns_keys) / sizeof(dns_keys[0]); i++)
+		if (record_get(resp, dns, dns_keys[i])[0])
+			printf("  %-17s %s\n", dns_keys[i], record_get(resp, dns, dns_keys[i]));
 	printf("\n");
 	print_table(stdout, resp, "counters", counter_cols,
 		    sizeof(counter_cols) / sizeof(counter_cols[0]));
@@ -36,6 +47,11 @@ static void print_json(const struct kv *resp)
 	printf("{\"agent\": ");
 	if (agent < resp->n)
 		print_json_object(stdout, resp, agent);
+	else
+		printf("null");
+	printf(", \"dns\": ");
+	if (record_next(resp, 0, "dns") < resp->n)
+		print_json_object(stdout, resp, record_next(resp, 0, "dns"));
 	else
 		printf("null");
 	printf(", \"counters\": ");

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "netns.h"
+#include "resolver.h"
 
 /* The workload's end of the veth. */
 #define WL_IFNAME "warren0"
@@ -182,6 +183,7 @@ static void endpoint_unbuild(struct agent *a, const struct endpoint *ep)
 
 	maps_endpoint_del(&a->dp, ep);
 	detach_veth(&a->dp, ep->ifindex, ep->ifname);
+	resolver_conf_remove(ep);
 	if (wnl_open(&nl) == 0) {
 		int ifindex = wnl_link_index(nl, ep->ifname);
 
@@ -269,12 +271,19 @@ int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, 
 	if (ret)
 		return ret;
 	ret = model_endpoint_insert(&a->model, &ep, err);
-	if (!ret) {
-		ret = agent_save(a, err);
-		if (ret)
-			model_endpoint_remove(&a->model, ep.id);
-	}
 	if (ret) {
+		endpoint_unbuild(a, &ep);
+		return ret;
+	}
+	/* Its names resolve, from inside, before we say it is there. */
+	if (a->dns_on)
+		ret = resolver_conf_write(a, &ep, err);
+	if (!ret)
+		ret = resolver_probe(a, &ep, err);
+	if (!ret)
+		ret = agent_save(a, err);
+	if (ret) {
+		model_endpoint_remove(&a->model, ep.id);
 		endpoint_unbuild(a, &ep);
 		return ret;
 	}

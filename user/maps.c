@@ -197,6 +197,21 @@ void encode_endpoint(const struct endpoint *ep, uint32_t env_id, struct warren_e
 	memcpy(out->src_mac, ep->host_mac, 6);
 }
 
+int maps_host_put(struct datapath *dp, char *err)
+{
+	struct warren_endpoint val = {
+		.flags = WARREN_EP_HOST | WARREN_EP_HAS_V4 | WARREN_EP_HAS_V6,
+	};
+	__u32 slot = SLOT_HOST;
+	int ret;
+
+	ret = bpf_map__update_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &val,
+				   sizeof(val), BPF_ANY);
+	if (ret)
+		snprintf(err, ERR_SIZE, "host slot: writing maps: %s", strerror(-ret));
+	return ret;
+}
+
 int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
 		      char *err)
 {

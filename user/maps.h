@@ -41,6 +41,8 @@ void encode_endpoint(const struct endpoint *ep, uint32_t env_id, struct warren_e
 
 int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
 		      char *err);
+/* The host's own slot (SLOT_HOST: its resolver), which workloads may reach. */
+int maps_host_put(struct datapath *dp, char *err);
 /* Remove the endpoint's entries; absent entries are fine. */
 int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep);
 /* Delete entries the model does not have (after a restart). */

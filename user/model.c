@@ -92,6 +92,7 @@ int model_project_add(struct model *m, const char *name, char *err)
 	p = &m->projects[m->n_projects++];
 	memset(p, 0, sizeof(*p));
 	strcpy(p->name, name);
+	m->gen++;
 	return 0;
 }
 
@@ -106,6 +107,7 @@ int model_project_del(struct model *m, const char *name, char *err)
 			return fail(err, -EBUSY, "project %s still has environment %s", name,
 				    m->envs[i].name);
 	*p = m->projects[--m->n_projects];
+	m->gen++;
 	return 0;
 }
 
@@ -154,6 +156,7 @@ int model_env_add(struct model *m, const char *project, const char *name, bool i
 	strcpy(e->name, name);
 	e->id = id;
 	e->ipv6_only = ipv6_only;
+	m->gen++;
 	return 0;
 }
 
@@ -171,6 +174,7 @@ int model_env_del(struct model *m, const char *project, const char *name, char *
 				    name, ep->id);
 	}
 	*e = m->envs[--m->n_envs];
+	m->gen++;
 	return 0;
 }
 
@@ -264,12 +268,14 @@ int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 		what = "project";
 	else if (!name_valid(req->env))
 		what = "environment";
-	else if (!name_valid(req->service))
+	else if (!service_name_valid(req->service))
 		what = "service";
-	else if (req->type[0] && !name_valid(req->type))
+	else if (req->type[0] && !service_name_valid(req->type))
 		what = "container type";
 	if (what)
-		return fail(err, -EINVAL, "%s name is not a DNS label ([a-z0-9-], 1-63)", what);
+		return fail(err, -EINVAL, "%s name is not a DNS label ([a-z0-9-], 1-63)%s", what,
+			    strcmp(what, "service") && strcmp(what, "container type") ? "" :
+			    " with a letter");
 	if (!netns_ref_valid(req->netns))
 		return fail(err, -EINVAL, "netns \"%s\" is not a name or an absolute path",
 			    req->netns);
@@ -321,6 +327,7 @@ int model_endpoint_insert(struct model *m, const struct endpoint *ep, char *err)
 	if (ep->id >= m->next_endpoint_id)
 		m->next_endpoint_id = ep->id + 1;
 	m->slot_cursor = ep->slot + 1;
+	m->gen++;
 	return 0;
 }
 
@@ -331,5 +338,50 @@ int model_endpoint_remove(struct model *m, uint32_t id)
 	if (!ep)
 		return -ENOENT;
 	*ep = m->endpoints[--m->n_endpoints];
+	m->gen++;
+	return 0;
+}
+
+struct endpoint *model_endpoint_by_slot(const struct model *m, uint32_t slot)
+{
+	for (size_t i = 0; i < m->n_endpoints; i++)
+		if (m->endpoints[i].slot == slot)
+			return &m->endpoints[i];
+	return NULL;
+}
+
+static bool service_used(const struct model *m, const char *project, const char *env,
+			 const char *service)
+{
+	for (size_t i = 0; i < m->n_endpoints; i++) {
+		const struct endpoint *ep = &m->endpoints[i];
+
+		if (!strcmp(ep->project, project) && !strcmp(ep->env, env) &&
+		    !strcmp(ep->service, service))
+			return true;
+	}
+	return false;
+}
+
+int model_service_rename(struct model *m, const char *project, const char *env,
+			 const char *from, const char *to, char *err)
+{
+	if (!service_name_valid(to))
+		return fail(err, -EINVAL, "service name \"%s\" is not a DNS label with a letter "
+			    "([a-z0-9-], 1-63)", to ? to : "");
+	if (!model_env_find(m, project, env))
+		return fail(err, -ENOENT, "unknown environment %s/%s", project, env);
+	if (!service_used(m, project, env, from))
+		return fail(err, -ENOENT, "no service %s in %s/%s", from, project, env);
+	if (service_used(m, project, env, to))
+		return fail(err, -EEXIST, "service %s exists in %s/%s", to, project, env);
+	for (size_t i = 0; i < m->n_endpoints; i++) {
+		struct endpoint *ep = &m->endpoints[i];
+
+		if (!strcmp(ep->project, project) && !strcmp(ep->env, env) &&
+		    !strcmp(ep->service, from))
+			strcpy(ep->service, to);
+	}
+	m->gen++;
 	return 0;
 }

@@ -82,6 +82,11 @@ struct model {
 	size_t n_endpoints;
 	uint32_t next_endpoint_id;	/* ids are never reused within a state */
 	uint32_t slot_cursor;		/* next-fit: a freed address rests a while */
+	/*
+	 * Bumped by every change, so readers that index the model (the DNS
+	 * views) know when to rebuild. Not saved: it starts over with the agent.
+	 */
+	uint64_t gen;
 };
 
 /* Check a configuration: host prefixes inside the fabric's, big enough. */
@@ -111,6 +116,14 @@ int model_endpoint_remove(struct model *m, uint32_t id);
 struct endpoint *model_endpoint_by_id(const struct model *m, uint32_t id);
 struct endpoint *model_endpoint_find(const struct model *m, const char *project,
 				     const char *env, const char *service, uint32_t replica);
+/*
+ * Rename a service of an environment: every replica moves to the new name
+ * at once. Refused if the old name has no endpoint or the new one has.
+ */
+int model_service_rename(struct model *m, const char *project, const char *env,
+			 const char *from, const char *to, char *err);
+/* The endpoint holding a slot of this host's prefixes, or NULL. */
+struct endpoint *model_endpoint_by_slot(const struct model *m, uint32_t slot);
 /* The environment of an endpoint (always present for an inserted one). */
 struct env *model_endpoint_env(const struct model *m, const struct endpoint *ep);
 

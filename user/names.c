@@ -19,6 +19,16 @@ bool name_valid(const char *s)
 	return true;
 }
 
+bool service_name_valid(const char *s)
+{
+	if (!name_valid(s))
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return true;
+	return false;
+}
+
 int u32_parse(const char *s, uint32_t max, uint32_t *out)
 {
 	uint64_t v = 0;

@@ -15,6 +15,11 @@
 
 bool name_valid(const char *s);
 /*
+ * A service or container type name: a DNS label with at least one
+ * non-digit, so "3.api" (replica 3) can never be read as a type "3".
+ */
+bool service_name_valid(const char *s);
+/*
  * Replica indexes are plain decimal (they become DNS labels: "0.web").
  * Returns 0 and the value, or -EINVAL.
  */

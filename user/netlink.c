@@ -283,6 +283,29 @@ out:
 	return ret;
 }
 
+int wnl_addr_del(struct wnl *nl, int ifindex, int family, const void *addr, int prefixlen)
+{
+	struct nl_addr *local = NULL;
+	struct rtnl_addr *ra;
+	int ret;
+
+	ra = rtnl_addr_alloc();
+	if (!ra)
+		return -ENOMEM;
+	ret = ip_addr(family, addr, prefixlen, &local);
+	if (ret)
+		goto out;
+	rtnl_addr_set_ifindex(ra, ifindex);
+	rtnl_addr_set_family(ra, family);
+	ret = nl_errno(rtnl_addr_set_local(ra, local));
+	if (!ret)
+		ret = result(nl, rtnl_addr_delete(nl->sk, ra, 0));
+out:
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	return ret;
+}
+
 /* A single next hop out of ifindex, via gw when there is one. */
 static int route_nexthop(struct rtnl_route *r, int ifindex, int family, const void *gw,
 			 bool onlink)

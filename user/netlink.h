@@ -42,6 +42,8 @@ int wnl_link_del(struct wnl *nl, int ifindex);
  * they are usable the moment this returns.
  */
 int wnl_addr_add(struct wnl *nl, int ifindex, int family, const void *addr, int prefixlen);
+/* Remove an address; -EADDRNOTAVAIL if it is not there. */
+int wnl_addr_del(struct wnl *nl, int ifindex, int family, const void *addr, int prefixlen);
 
 /*
  * Add a route dst/dst_len via gw (NULL: directly on the link) out of

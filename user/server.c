@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The control socket: one request per connection, answered in order.
+ * The agent's main loop: the control socket (one request per connection,
+ * answered in order), signals, and the DNS shim's sockets.
  * The agent is single-threaded on purpose: requests are serialised, so a
- * handler sees and changes the model, the kernel and the state file alone.
+ * handler sees and changes the model, the kernel and the state file alone,
+ * and a DNS answer never sees half a change.
  */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "agent.h"
 #include "log.h"
@@ -32,6 +34,8 @@ static const struct {
 	{ "endpoint-add", handle_endpoint_add },
 	{ "endpoint-del", handle_endpoint_del },
 	{ "endpoint-list", handle_endpoint_list },
+	{ "endpoint-env", handle_endpoint_env },
+	{ "service-rename", handle_service_rename },
 	{ "status", handle_status },
 };
 
@@ -162,11 +166,33 @@ fail:
 	return ret;
 }
 
+static void on_control(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (cfd >= 0) {
+		serve_one(arg, cfd);
+		close(cfd);
+	}
+}
+
+static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	l->stop = true;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int server_run(struct agent *a, char *err)
 {
-	struct pollfd pfd[2];
 	sigset_t mask;
-	int lfd, sfd;
+	int lfd, sfd, ret;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -183,29 +209,34 @@ int server_run(struct agent *a, char *err)
 		close(sfd);
 		return lfd;
 	}
+	ret = loop_add(&a->loop, lfd, EPOLLIN, on_control, a);
+	if (!ret)
+		ret = loop_add(&a->loop, sfd, EPOLLIN, on_signal, a);
+	if (ret) {
+		snprintf(err, ERR_SIZE, "event loop: %s", strerror(-ret));
+		goto out;
+	}
 	pr_info("serving %s\n", a->sock_path);
-	pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		if (pfd[0].revents & POLLIN) {
-			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	while (!a->loop.stop) {
+		int t = a->dns_on ? dns_server_timeout_ms(&a->dns) : -1;
+		int64_t due = t >= 0 ? now_ms() + t : -1;
 
-			if (cfd >= 0) {
-				serve_one(a, cfd);
-				close(cfd);
-			}
+		ret = loop_run_once(&a->loop, t);
+		if (ret < 0) {
+			snprintf(err, ERR_SIZE, "event loop: %s", strerror(-ret));
+			break;
 		}
+		ret = 0;
+		/* Upstream timeouts and idle TCP clients, when their time has come. */
+		if (a->dns_on && due >= 0 && now_ms() >= due)
+			dns_server_tick(&a->dns);
 	}
 	pr_info("stopping; the datapath stays in place\n");
+out:
+	loop_del(&a->loop, lfd);
+	loop_del(&a->loop, sfd);
 	unlink(a->sock_path);
 	close(lfd);
 	close(sfd);
-	return 0;
+	return ret;
 }

@@ -22,6 +22,39 @@ static void add_counters(struct kv *resp, const struct warren_counters *c)
 	}
 }
 
+/* The DNS shim: where it listens, where it forwards, what it answered. */
+static void add_dns(struct agent *a, struct kv *resp)
+{
+	const struct dns_stats *st = &a->dns.st;
+	char buf[512];
+
+	kv_add(resp, "record", "dns");
+	kv_add(resp, "serving", a->dns_on ? "yes" : "no");
+	kv_add(resp, "domain", a->dns.cfg.domain);
+	if (!a->dns_on)
+		return;
+	addr4_format(a->dns.addr4, buf, sizeof(buf));
+	kv_add(resp, "resolver4", buf);
+	addr6_format(a->dns.addr6, buf, sizeof(buf));
+	kv_add(resp, "resolver6", buf);
+	kv_addf(resp, "port", "%u", a->dns.cfg.port);
+	kv_addf(resp, "ttl", "%u", a->dns.cfg.ttl);
+	dns_forward_servers(a->dns.fwd, buf, sizeof(buf));
+	kv_add(resp, "upstream", buf);
+	kv_addf(resp, "queries", "%llu", (unsigned long long)st->queries);
+	kv_addf(resp, "answered", "%llu", (unsigned long long)st->answered);
+	kv_addf(resp, "nodata", "%llu", (unsigned long long)st->nodata);
+	kv_addf(resp, "nxdomain", "%llu", (unsigned long long)st->nxdomain);
+	kv_addf(resp, "refused", "%llu", (unsigned long long)st->refused);
+	kv_addf(resp, "malformed", "%llu", (unsigned long long)st->malformed);
+	kv_addf(resp, "dropped", "%llu", (unsigned long long)st->dropped);
+	kv_addf(resp, "forwarded", "%llu", (unsigned long long)st->forwarded);
+	kv_addf(resp, "servfail", "%llu", (unsigned long long)st->servfail);
+	kv_addf(resp, "truncated", "%llu", (unsigned long long)st->truncated);
+	kv_addf(resp, "upstream-pending", "%zu", dns_forward_pending(a->dns.fwd));
+	kv_addf(resp, "tcp-clients", "%zu", a->dns.n_conns);
+}
+
 int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *err)
 {
 	const struct fabric_config *cfg = &a->model.cfg;
@@ -44,6 +77,7 @@ int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *
 	kv_addf(resp, "projects", "%zu", a->model.n_projects);
 	kv_addf(resp, "envs", "%zu", a->model.n_envs);
 	kv_addf(resp, "endpoints", "%zu", a->model.n_endpoints);
+	add_dns(a, resp);
 
 	/* Env 0: what could not be attributed (a hook on an unknown interface). */
 	ret = maps_counters_read(&a->dp, WARREN_ENV_NONE, &c);

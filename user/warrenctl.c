@@ -20,7 +20,8 @@ static const struct {
 } objects[] = {
 	{ "project", ctl_project, "add, delete and list projects" },
 	{ "env", ctl_env, "add, delete and list environments of a project" },
-	{ "endpoint", ctl_endpoint, "add, delete and list workload endpoints" },
+	{ "endpoint", ctl_endpoint, "add, delete and list workload endpoints; their variables" },
+	{ "service", ctl_service, "rename a service (its DNS names move with it)" },
 	{ "status", ctl_status, "the agent, and packet counters per environment" },
 };
 

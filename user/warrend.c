@@ -15,6 +15,8 @@
 
 #include "agent.h"
 #include "log.h"
+#include "names.h"
+#include "resolver.h"
 #include "statefile.h"
 
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/warren"
@@ -33,6 +35,13 @@ static void usage(FILE *f)
 		"  --socket PATH      control socket (default " DEFAULT_SOCKET ")\n"
 		"  --state PATH       state file (default " DEFAULT_STATE ")\n"
 		"  --hook MODE        auto, tcx or clsact (default auto: tcx where the kernel has it)\n"
+		"  --dns-domain NAME  the fabric's DNS domain (default " DNS_DEFAULT_DOMAIN ")\n"
+		"  --dns-ttl SECONDS  TTL of internal answers (default 5)\n"
+		"  --dns-port PORT    port of the resolver (default 53)\n"
+		"  --dns-upstream LIST  upstream resolvers, addr[:port],... (default: resolv.conf)\n"
+		"  --dns-resolv-conf PATH  where upstreams are read from (default /etc/resolv.conf)\n"
+		"  --dns-timeout MS   per upstream attempt, 2 attempts (default 1000)\n"
+		"  --no-dns           serve no DNS (workloads get no resolv.conf)\n"
 		"  --teardown         remove every endpoint, pin and the state file, then exit\n"
 		"  -v, --verbose      debug logging (libbpf and verifier messages included)\n"
 		"  -h, --help\n");
@@ -99,6 +108,7 @@ static int load_state(struct agent *a, const struct fabric_config *cfg, char *er
 static int teardown(struct agent *a, char *err)
 {
 	endpoints_teardown(a);
+	resolver_host_teardown(a);
 	datapath_close(&a->dp);
 	if (unlink(a->state_path) && errno != ENOENT) {
 		snprintf(err, ERR_SIZE, "%s: %s", a->state_path, strerror(errno));
@@ -119,6 +129,13 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "hook", required_argument, NULL, 'H' },
 		{ "teardown", no_argument, NULL, 'T' },
+		{ "dns-domain", required_argument, NULL, 'D' },
+		{ "dns-ttl", required_argument, NULL, 'L' },
+		{ "dns-port", required_argument, NULL, 'P' },
+		{ "dns-upstream", required_argument, NULL, 'U' },
+		{ "dns-resolv-conf", required_argument, NULL, 'R' },
+		{ "dns-timeout", required_argument, NULL, 'O' },
+		{ "no-dns", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -129,13 +146,20 @@ int main(int argc, char **argv)
 	struct fabric_config cfg;
 	struct agent a = {};
 	char err[ERR_SIZE] = "";
-	bool do_teardown = false;
+	struct dns_server_config *dc = &a.dns.cfg;
+	bool do_teardown = false, dns = true;
+	uint32_t n;
 	int c, ret;
 
 	log_set_prefix("warrend");
 	snprintf(a.pin_dir, sizeof(a.pin_dir), DEFAULT_PIN_DIR);
 	snprintf(a.sock_path, sizeof(a.sock_path), DEFAULT_SOCKET);
 	snprintf(a.state_path, sizeof(a.state_path), DEFAULT_STATE);
+	snprintf(dc->domain, sizeof(dc->domain), DNS_DEFAULT_DOMAIN);
+	dc->ttl = DNS_DEFAULT_TTL;
+	dc->port = 53;
+	dc->timeout_ms = 1000;
+	dc->tries = 2;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': f4 = optarg; break;
@@ -146,6 +170,32 @@ int main(int argc, char **argv)
 		case 's': snprintf(a.sock_path, sizeof(a.sock_path), "%s", optarg); break;
 		case 'S': snprintf(a.state_path, sizeof(a.state_path), "%s", optarg); break;
 		case 'T': do_teardown = true; break;
+		case 'D':
+			snprintf(dc->domain, sizeof(dc->domain), "%s", optarg);
+			break;
+		case 'L':
+			if (u32_parse(optarg, 86400, &dc->ttl)) {
+				fprintf(stderr, "warrend: --dns-ttl must be 0..86400 seconds\n");
+				return 2;
+			}
+			break;
+		case 'P':
+			if (u32_parse(optarg, 65535, &n) || !n) {
+				fprintf(stderr, "warrend: --dns-port must be 1..65535\n");
+				return 2;
+			}
+			dc->port = (uint16_t)n;
+			break;
+		case 'O':
+			if (u32_parse(optarg, 30000, &n) || n < 10) {
+				fprintf(stderr, "warrend: --dns-timeout must be 10..30000 ms\n");
+				return 2;
+			}
+			dc->timeout_ms = (int)n;
+			break;
+		case 'U': dc->upstream = optarg; break;
+		case 'R': dc->resolv_conf = optarg; break;
+		case 'N': dns = false; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'H':
 			if (!strcmp(optarg, "tcx"))
@@ -172,6 +222,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "warrend: malformed prefix (address/length with no host bits set)\n");
 		return 2;
 	}
+	if (!dns_domain_valid(dc->domain)) {
+		fprintf(stderr, "warrend: --dns-domain \"%s\" is not a lower-case DNS name "
+			"(labels of [a-z0-9-], no trailing dot)\n", dc->domain);
+		return 2;
+	}
+	if (dc->upstream && dns_forward_check_servers(dc->upstream, err)) {
+		fprintf(stderr, "warrend: --dns-upstream: %s\n", err);
+		return 2;
+	}
 	if (fabric_config_check(&cfg, err)) {
 		fprintf(stderr, "warrend: %s\n", err);
 		return 2;
@@ -193,9 +252,40 @@ int main(int argc, char **argv)
 		ret = teardown(&a, err);
 		goto out_model;
 	}
+	ret = loop_init(&a.loop);
+	if (ret) {
+		snprintf(err, sizeof(err), "epoll: %s", strerror(-ret));
+		goto out_dp;
+	}
 	ret = endpoints_readopt(&a, err);
 	if (!ret)
+		ret = resolver_host_setup(&a, err);
+	if (!ret && dns) {
+		uint32_t a4;
+		uint8_t a6[16];
+
+		resolver_addrs(&a.model.cfg, &a4, a6);
+		ret = dns_server_start(&a.dns, &a.loop, &a.model, dc, a4, a6, err);
+		a.dns_on = !ret;
+		if (!ret) {
+			char up[512];
+
+			dns_forward_servers(a.dns.fwd, up, sizeof(up));
+			pr_info("DNS: %s on port %u, upstream %s\n", dc->domain, dc->port,
+				up[0] ? up : "(none)");
+			/* The domain may have changed since they were written. */
+			for (size_t i = 0; i < a.model.n_endpoints; i++)
+				if (resolver_conf_write(&a, &a.model.endpoints[i], err))
+					pr_warn("%s\n", err);
+			err[0] = '\0';
+		}
+	}
+	if (!ret)
 		ret = server_run(&a, err);
+	if (a.dns_on)
+		dns_server_stop(&a.dns);
+	loop_free(&a.loop);
+out_dp:
 	datapath_close(&a.dp);
 out_model:
 	model_free(&a.model);

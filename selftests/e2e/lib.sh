@@ -120,7 +120,8 @@ cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf /sys/fs/bpf/warren-"$RUN_ID"-* "$TMP"
+	# resolv.conf files the agent wrote for our workloads (kill -9 leaves them)
+	rm -rf /sys/fs/bpf/warren-"$RUN_ID"-* /etc/netns/"$RUN_ID"-* "$TMP"
 }
 trap cleanup EXIT
 

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The DNS shim's decisions against a real model: per-caller views, the
+ * name forms, NXDOMAIN for other environments shaped exactly like
+ * NXDOMAIN for nothing, round robin, refusals, forwarding decisions, and
+ * model changes seen by the very next query.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include "test.h"
+#include "dns_answer.h"
+#include "model.h"
+
+
+struct fix {
+	struct model m;
+	struct dns_view v;
+	struct dns_stats st;
+};
+
+static int add(struct model *m, const char *p, const char *e, const char *s, uint32_t n,
+	       const char *type, bool build)
+{
+	struct endpoint_req r = { .replica = n, .build = build };
+	struct endpoint ep;
+	char err[ERR_SIZE];
+	int ret;
+
+	snprintf(r.project, sizeof(r.project), "%s", p);
+	snprintf(r.env, sizeof(r.env), "%s", e);
+	snprintf(r.service, sizeof(r.service), "%s", s);
+	snprintf(r.type, sizeof(r.type), "%s", type);
+	snprintf(r.netns, sizeof(r.netns), "wl%s%s%s%u", p, e, s, n);
+	ret = model_endpoint_prepare(m, &r, &ep, err);
+	return ret ? ret : model_endpoint_insert(m, &ep, err);
+}
+
+static bool setup(struct fix *f)
+{
+	struct fabric_config cfg;
+	char err[ERR_SIZE];
+
+	memset(f, 0, sizeof(*f));
+	prefix4_parse("10.210.0.0/16", &cfg.fabric4);
+	prefix6_parse("fd77:7761:7272::/48", &cfg.fabric6);
+	prefix4_parse("10.210.1.0/24", &cfg.host4);
+	prefix6_parse("fd77:7761:7272:1::/64", &cfg.host6);
+	model_init(&f->m, &cfg);
+	/* slots from 2 in order: p1/prod api 0,1,2 = .2 .3 .4, db .5, p1/dev api .6, p2 api .7 */
+	return !model_project_add(&f->m, "p1", err) && !model_project_add(&f->m, "p2", err) &&
+	       !model_env_add(&f->m, "p1", "prod", false, err) &&
+	       !model_env_add(&f->m, "p1", "dev", false, err) &&
+	       !model_env_add(&f->m, "p2", "prod", false, err) &&
+	       !model_env_add(&f->m, "p1", "six", true, err) &&
+	       !add(&f->m, "p1", "prod", "api", 0, "web", false) &&
+	       !add(&f->m, "p1", "prod", "api", 1, "web", false) &&
+	       !add(&f->m, "p1", "prod", "api", 2, "worker", false) &&
+	       !add(&f->m, "p1", "prod", "db", 0, "", false) &&
+	       !add(&f->m, "p1", "dev", "api", 0, "", false) &&
+	       !add(&f->m, "p2", "prod", "api", 0, "", false) &&
+	       !add(&f->m, "p1", "six", "api", 0, "", false) &&
+	       !add(&f->m, "p1", "prod", "builder", 0, "", true) &&
+	       !dns_view_init(&f->v, &f->m, "warren.internal", 5, err);
+}
+
+static void teardown(struct fix *f)
+{
+	dns_view_free(&f->v);
+	model_free(&f->m);
+}
+
+static const struct endpoint *caller(struct fix *f, int last_octet)
+{
+	return dns_view_caller4(&f->v, htonl(0x0ad20100u | (uint32_t)last_octet));
+}
+
+/* An IPv6-only endpoint asks from its IPv6 address. */
+static const struct endpoint *caller6(struct fix *f, int slot)
+{
+	uint8_t a[16] = { 0xfd, 0x77, 0x77, 0x61, 0x72, 0x72, 0, 1, [15] = (uint8_t)slot };
+
+	return dns_view_caller6(&f->v, a);
+}
+
+/* A query for name/type, optionally with an OPT record. */
+static size_t query(uint8_t *buf, const char *name, uint16_t type, bool edns)
+{
+	static const uint8_t hdr[12] = { 0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+	int n;
+
+	memcpy(buf, hdr, 12);
+	n = dns_name_write(name, buf + 12, 300);
+	if (n < 0)
+		return 0;
+	buf += 12 + n;
+	buf[0] = (uint8_t)(type >> 8);
+	buf[1] = (uint8_t)type;
+	buf[2] = 0;
+	buf[3] = 1;
+	if (!edns)
+		return 12 + (size_t)n + 4;
+	memcpy(buf + 4, "\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00", 11);
+	buf[-12 + -n + 11] = 1;	/* arcount = 1 */
+	return 12 + (size_t)n + 4 + 11;
+}
+
+struct result {
+	enum dns_action act;
+	uint8_t rcode;
+	bool aa, tc;
+	int an, ns, ar;
+	size_t len;
+	uint32_t a[16];		/* A records, in order */
+	int na;
+	int naaaa;
+	uint8_t out[4096];
+};
+
+static void ask(struct fix *f, const struct endpoint *c, const char *name, uint16_t type,
+		struct result *r)
+{
+	uint8_t q[512];
+	struct dns_query dq;
+	size_t qlen = query(q, name, type, false), off;
+
+	memset(r, 0, sizeof(*r));
+	r->act = dns_answer(&f->v, c, q, qlen, false, &dq, r->out, sizeof(r->out), &r->len, &f->st);
+	if (r->act != DNS_ACT_REPLY || r->len < 12)
+		return;
+	r->rcode = r->out[3] & 0xf;
+	r->aa = r->out[2] & 0x04;
+	r->tc = r->out[2] & 0x02;
+	r->an = r->out[6] << 8 | r->out[7];
+	r->ns = r->out[8] << 8 | r->out[9];
+	r->ar = r->out[10] << 8 | r->out[11];
+	/* Answers follow the question, each owned by a pointer to it. */
+	off = qlen;
+	for (int i = 0; i < r->an && off + 12 <= r->len; i++) {
+		uint16_t t = (uint16_t)(r->out[off + 2] << 8 | r->out[off + 3]);
+		uint16_t rdlen = (uint16_t)(r->out[off + 10] << 8 | r->out[off + 11]);
+
+		if (t == DNS_TYPE_A && r->na < 16)
+			memcpy(&r->a[r->na++], r->out + off + 12, 4);
+		if (t == DNS_TYPE_AAAA)
+			r->naaaa++;
+		off += 12 + rdlen;
+	}
+}
+
+static bool has_a(const struct result *r, int last_octet)
+{
+	for (int i = 0; i < r->na; i++)
+		if (r->a[i] == htonl(0x0ad20100u | (uint32_t)last_octet))
+			return true;
+	return false;
+}
+
+static void test_views(void)
+{
+	struct fix f;
+	struct result r;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	ask(&f, caller(&f, 2), "api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.act, DNS_ACT_REPLY, "answered here");
+	ASSERT_EQ(r.rcode, DNS_RCODE_NOERROR, "rcode");
+	ASSERT_TRUE(r.aa, "authoritative");
+	ASSERT_EQ(r.na, 3, "p1/prod has 3 api replicas");
+	ASSERT_TRUE(has_a(&r, 2) && has_a(&r, 3) && has_a(&r, 4), "exactly them");
+	ask(&f, caller(&f, 6), "api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.na == 1 && has_a(&r, 6), "p1/dev sees its own");
+	ask(&f, caller(&f, 7), "API.Warren.Internal", DNS_TYPE_AAAA, &r);
+	ASSERT_EQ(r.naaaa, 1, "p2/prod, any case, AAAA");
+	ask(&f, caller(&f, 7), "db.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_NXDOMAIN, "p2 does not see p1's db");
+	teardown(&f);
+}
+
+static void test_name_forms(void)
+{
+	struct fix f;
+	struct result r;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	ask(&f, caller(&f, 5), "1.api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.na == 1 && has_a(&r, 3), "replica 1");
+	ask(&f, caller(&f, 5), "web.api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.na == 2 && has_a(&r, 2) && has_a(&r, 3), "type web");
+	ask(&f, caller(&f, 5), "2.worker.api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.na == 1 && has_a(&r, 4), "replica 2 of type worker");
+	ask(&f, caller(&f, 5), "0.worker.api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_NXDOMAIN, "no replica 0 of worker");
+	ask(&f, caller(&f, 5), "0.web.api.prod.p1.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.na == 1 && has_a(&r, 2), "fully qualified replica");
+	ask(&f, caller(&f, 5), "prod.p1.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.an == 0 && r.ns == 1, "own env apex: NODATA");
+	ask(&f, caller(&f, 5), "api.warren.internal", DNS_TYPE_MX, &r);
+	ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.an == 0 && r.ns == 1, "MX: NODATA + SOA");
+	ask(&f, caller(&f, 5), "warren.internal", DNS_TYPE_SOA, &r);
+	ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.an == 1, "apex SOA");
+	ask(&f, caller(&f, 5), "a.b.c.d.e.f.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_NXDOMAIN, "too deep");
+	ASSERT_TRUE(caller(&f, 8) == NULL && caller6(&f, 8) != NULL, "IPv6-only caller");
+	ask(&f, caller6(&f, 8), "api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.an == 0, "IPv6-only env: no A");
+	ask(&f, caller6(&f, 8), "api.warren.internal", DNS_TYPE_AAAA, &r);
+	ASSERT_EQ(r.naaaa, 1, "IPv6-only env: AAAA");
+	teardown(&f);
+}
+
+/* Same rcode, flags, counts and length: nothing tells the two apart. */
+static void test_other_env_is_nxdomain(void)
+{
+	static const char *const pairs[][2] = {
+		{ "api.prod.p2.warren.internal", "zzz.prod.p2.warren.internal" },
+		{ "api.dev.p1.warren.internal", "api.dxx.p1.warren.internal" },
+		{ "0.api.dev.p1.warren.internal", "0.api.dxx.p1.warren.internal" },
+		{ "dev.p1.warren.internal", "dxx.p1.warren.internal" },
+	};
+	struct fix f;
+	struct result a, b;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		ask(&f, caller(&f, 2), pairs[i][0], DNS_TYPE_A, &a);
+		ask(&f, caller(&f, 2), pairs[i][1], DNS_TYPE_A, &b);
+		ASSERT_EQ(a.rcode, DNS_RCODE_NXDOMAIN, pairs[i][0]);
+		ASSERT_EQ(a.len, b.len, "same length");
+		/* Everything after the question is identical (the SOA). */
+		ASSERT_TRUE(!memcmp(a.out + 2, b.out + 2, 10), "same header");
+		ASSERT_TRUE(a.len > 40 && !memcmp(a.out + a.len - 40, b.out + b.len - 40, 40),
+			    "same authority section");
+	}
+	teardown(&f);
+}
+
+static void test_round_robin(void)
+{
+	struct fix f;
+	struct result r;
+	uint32_t first[3];
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	for (int i = 0; i < 3; i++) {
+		ask(&f, caller(&f, 2), "api.warren.internal", DNS_TYPE_A, &r);
+		first[i] = r.a[0];
+		ASSERT_EQ(r.na, 3, "all three each time");
+	}
+	ASSERT_TRUE(first[0] != first[1] && first[1] != first[2] && first[0] != first[2],
+		    "each answer starts with another replica");
+	teardown(&f);
+}
+
+static void test_callers(void)
+{
+	struct fix f;
+	struct result r;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	ask(&f, NULL, "api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_REFUSED, "no caller: refused");
+	ask(&f, NULL, "example.com", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_REFUSED, "no caller: no forwarding either");
+	ASSERT_TRUE(caller(&f, 9) && caller(&f, 9)->build, "builder is slot 9");
+	ask(&f, caller(&f, 9), "api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_NXDOMAIN, "build phase: no internal names");
+	ask(&f, caller(&f, 9), "example.com", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.act, DNS_ACT_FORWARD, "build phase: public names forwarded");
+	ask(&f, caller(&f, 2), "builder.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_NXDOMAIN, "a build-phase endpoint has no name");
+	ASSERT_TRUE(caller(&f, 200) == NULL, "unused slot: no caller");
+	ASSERT_TRUE(dns_view_caller4(&f.v, htonl(0x0ad20202)) == NULL, "other host's prefix");
+	teardown(&f);
+}
+
+static void test_forwarding_decisions(void)
+{
+	struct fix f;
+	struct result r;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	ask(&f, caller(&f, 2), "example.com", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.act, DNS_ACT_FORWARD, "public name");
+	ask(&f, caller(&f, 2), "notwarren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.act, DNS_ACT_FORWARD, "suffix but not a label boundary");
+	ask(&f, caller(&f, 2), "3.1.210.10.in-addr.arpa", DNS_TYPE_PTR, &r);
+	ASSERT_TRUE(r.act == DNS_ACT_REPLY && r.rcode == DNS_RCODE_NXDOMAIN,
+		    "fabric reverse names stay here");
+	ask(&f, caller(&f, 2), "1.0.0.127.in-addr.arpa", DNS_TYPE_PTR, &r);
+	ASSERT_EQ(r.act, DNS_ACT_FORWARD, "other reverse names go up");
+	ask(&f, caller(&f, 2), "example.com", DNS_TYPE_AXFR, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_REFUSED, "no zone transfers through the shim");
+	teardown(&f);
+}
+
+static void test_changes_seen_at_once(void)
+{
+	struct fix f;
+	struct result r;
+	char err[ERR_SIZE];
+	struct endpoint *ep;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	ask(&f, caller(&f, 2), "db.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.na, 1, "db before");
+	ASSERT_OK(model_service_rename(&f.m, "p1", "prod", "db", "database", err), "rename");
+	ask(&f, caller(&f, 2), "db.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_NXDOMAIN, "old name gone");
+	ask(&f, caller(&f, 2), "database.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.na == 1 && has_a(&r, 5), "new name answers");
+	ep = model_endpoint_find(&f.m, "p1", "prod", "api", 1);
+	if (ASSERT_TRUE(ep != NULL, "api 1"))
+		model_endpoint_remove(&f.m, ep->id);
+	ask(&f, caller(&f, 2), "api.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.na == 2 && !has_a(&r, 3), "deleted replica gone");
+	ASSERT_ERR(model_service_rename(&f.m, "p1", "prod", "api", "42", err), -EINVAL,
+		   "numeric service name refused");
+	ASSERT_ERR(model_service_rename(&f.m, "p1", "prod", "api", "database", err), -EEXIST,
+		   "rename onto an existing service refused");
+	teardown(&f);
+}
+
+static void test_truncation_and_malformed(void)
+{
+	struct fix f;
+	struct result r;
+	struct dns_query dq;
+	uint8_t q[512], out[4096];
+	size_t len, qlen;
+	char err[ERR_SIZE];
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	/* 40 replicas of one service: more A records than 512 bytes hold. */
+	for (uint32_t n = 10; n < 50; n++)
+		add(&f.m, "p1", "prod", "many", n, "", false);
+	ask(&f, caller(&f, 2), "many.warren.internal", DNS_TYPE_A, &r);
+	ASSERT_TRUE(r.tc && r.len <= 512 && r.na > 10 && r.na < 40, "UDP without EDNS: TC at 512");
+	qlen = query(q, "many.warren.internal", DNS_TYPE_A, true);
+	dns_answer(&f.v, caller(&f, 2), q, qlen, false, &dq, out, sizeof(out), &len, &f.st);
+	ASSERT_TRUE(!(out[2] & 0x02) && (out[6] << 8 | out[7]) == 40, "EDNS 1232: all 40 fit");
+	ASSERT_EQ(out[11], 1, "OPT echoed");
+	dns_answer(&f.v, caller(&f, 2), q, 5, false, &dq, out, sizeof(out), &len, &f.st);
+	ASSERT_EQ(dns_answer(&f.v, caller(&f, 2), q, 5, false, &dq, out, sizeof(out), &len,
+			     &f.st), DNS_ACT_DROP, "short packet dropped");
+	q[5] = 2;	/* two questions */
+	ASSERT_EQ(dns_answer(&f.v, caller(&f, 2), q, qlen, false, &dq, out, sizeof(out), &len,
+			     &f.st), DNS_ACT_REPLY, "answered");
+	ASSERT_EQ(out[3] & 0xf, DNS_RCODE_FORMERR, "FORMERR");
+	{
+		struct dns_view bad;
+
+		ASSERT_TRUE(dns_view_init(&bad, &f.m, "Bad..domain", 5, err) < 0,
+			    "bad domain refused");
+	}
+	teardown(&f);
+}
+
+static struct test_case tests[] = {
+	{ "per-caller views", test_views },
+	{ "replica, type and fully qualified names", test_name_forms },
+	{ "another environment's names look like no names", test_other_env_is_nxdomain },
+	{ "round robin", test_round_robin },
+	{ "refused, build-phase and unknown callers", test_callers },
+	{ "what is forwarded and what is not", test_forwarding_decisions },
+	{ "renames and deletes seen by the next query", test_changes_seen_at_once },
+	{ "truncation and malformed queries", test_truncation_and_malformed },
+};
+
+TEST_MAIN(tests)
