@@ -43,10 +43,11 @@ AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) loop maps attach netlink netns endpoint
 CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_service ctl_status \
 	warrenctl
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink \
-	test_dns_answer
+	test_dns_wire test_dns_answer
 UNIT_LINK := $(COMMON_SRCS) dns_wire dns_view dns_answer maps netlink netns
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
-FUZZ_TARGETS := fuzz_dns_answer
+FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer
+FUZZ_LINK_fuzz_dns_wire := dns_wire
 FUZZ_LINK_fuzz_dns_answer := dns_wire dns_view dns_answer model addr names
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))

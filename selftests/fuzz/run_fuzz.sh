@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run one libFuzzer target in KTAP: replay its seed corpus, then fuzz for a
-# bounded time (FUZZ_SECONDS, default 30) from a copy of the corpus, so the
+# bounded time (FUZZ_SECONDS, default 20) from a copy of the corpus, so the
 # tree is never modified. A crash prints the input as hex.
 #
 #   selftests/fuzz/run_fuzz.sh BUILD/selftests/fuzz/fuzz_NAME
@@ -8,7 +8,7 @@ set -u
 bin=$1
 name=$(basename "$bin")
 corpus=$(cd "$(dirname "$0")" && pwd)/corpus/$name
-secs=${FUZZ_SECONDS:-30}
+secs=${FUZZ_SECONDS:-20}
 
 echo "TAP version 13"
 echo "1..2"
