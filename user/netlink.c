@@ -255,7 +255,9 @@ int wnl_link_del(struct wnl *nl, int ifindex)
 	return ret;
 }
 
-int wnl_addr_add(struct wnl *nl, int ifindex, int family, const void *addr, int prefixlen)
+/* An address object for ifindex: addr/prefixlen of family. */
+static int addr_object(int ifindex, int family, const void *addr, int prefixlen,
+		       struct rtnl_addr **out)
 {
 	struct nl_addr *local = NULL;
 	struct rtnl_addr *ra;
@@ -265,43 +267,44 @@ int wnl_addr_add(struct wnl *nl, int ifindex, int family, const void *addr, int 
 	if (!ra)
 		return -ENOMEM;
 	ret = ip_addr(family, addr, prefixlen, &local);
+	if (!ret) {
+		rtnl_addr_set_ifindex(ra, ifindex);
+		rtnl_addr_set_family(ra, family);
+		/* Also sets the prefix length, from local's. */
+		ret = nl_errno(rtnl_addr_set_local(ra, local));
+	}
+	nl_addr_put(local);
+	if (ret) {
+		rtnl_addr_put(ra);
+		return ret;
+	}
+	*out = ra;
+	return 0;
+}
+
+int wnl_addr_add(struct wnl *nl, int ifindex, int family, const void *addr, int prefixlen)
+{
+	struct rtnl_addr *ra;
+	int ret = addr_object(ifindex, family, addr, prefixlen, &ra);
+
 	if (ret)
-		goto out;
-	rtnl_addr_set_ifindex(ra, ifindex);
-	rtnl_addr_set_family(ra, family);
-	/* Also sets the prefix length, from local's. */
-	ret = nl_errno(rtnl_addr_set_local(ra, local));
-	if (ret)
-		goto out;
+		return ret;
 	/* Usable at once: no duplicate address detection delay. */
 	if (family == AF_INET6)
 		rtnl_addr_set_flags(ra, IFA_F_NODAD);
 	ret = result(nl, rtnl_addr_add(nl->sk, ra, NLM_F_CREATE | NLM_F_EXCL));
-out:
-	nl_addr_put(local);
 	rtnl_addr_put(ra);
 	return ret;
 }
 
 int wnl_addr_del(struct wnl *nl, int ifindex, int family, const void *addr, int prefixlen)
 {
-	struct nl_addr *local = NULL;
 	struct rtnl_addr *ra;
-	int ret;
+	int ret = addr_object(ifindex, family, addr, prefixlen, &ra);
 
-	ra = rtnl_addr_alloc();
-	if (!ra)
-		return -ENOMEM;
-	ret = ip_addr(family, addr, prefixlen, &local);
 	if (ret)
-		goto out;
-	rtnl_addr_set_ifindex(ra, ifindex);
-	rtnl_addr_set_family(ra, family);
-	ret = nl_errno(rtnl_addr_set_local(ra, local));
-	if (!ret)
-		ret = result(nl, rtnl_addr_delete(nl->sk, ra, 0));
-out:
-	nl_addr_put(local);
+		return ret;
+	ret = result(nl, rtnl_addr_delete(nl->sk, ra, 0));
 	rtnl_addr_put(ra);
 	return ret;
 }

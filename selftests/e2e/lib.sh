@@ -92,6 +92,20 @@ wl_serve() {
 	wait_for 50 grep -q ready "$TMP/serve.$1"
 }
 
+# add_endpoint WL PROJECT ENV SERVICE REPLICA [extra...]: an endpoint of
+# host $H in workload WL; its addresses, id and environment land in the
+# arrays V4, V6, ID, ENV_OF.
+declare -A V4 V6 ID ENV_OF
+add_endpoint() {
+	local wl=$1 out; shift
+	out=$(ctl "$H" --json endpoint add project "$1" env "$2" service "$3" replica "$4" \
+		netns "$(wl_ns "$wl")" "${@:5}") || return 1
+	V4[$wl]=$(jq -r '.[0].ipv4' <<<"$out")
+	V6[$wl]=$(jq -r '.[0].ipv6' <<<"$out")
+	ID[$wl]=$(jq -r '.[0].id' <<<"$out")
+	ENV_OF[$wl]="$1/$2"
+}
+
 # in_wl NAME cmd...: run inside a workload.
 in_wl() { local ns; ns=$(wl_ns "$1"); shift; ip netns exec "$ns" "$@"; }
 

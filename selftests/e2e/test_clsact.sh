@@ -7,12 +7,8 @@ need_root_tools
 ktap_plan 5
 
 H=c1
-declare -A V4 V6
 add() {	# add WL ENV REPLICA
-	local out
-	wl_create "$1" && wl_serve "$1" || return 1
-	out=$(ctl $H --json endpoint add project p env "$2" service s replica "$3" netns "$(wl_ns "$1")") || return 1
-	V4[$1]=$(jq -r '.[0].ipv4' <<<"$out"); V6[$1]=$(jq -r '.[0].ipv6' <<<"$out")
+	wl_create "$1" && wl_serve "$1" && add_endpoint "$1" p "$2" s "$3"
 }
 
 host_create $H && agent_start $H --hook clsact

@@ -20,7 +20,6 @@ HNS=$(host_ns $H)
 D=warren.internal
 R4=10.210.1.1
 UP_PORT=5353
-declare -A V4 V6
 
 # --- an upstream of our own: dnsmasq on the host's loopback ----------------------
 big_txt() {	# 8 strings of 200 bytes: 1.6 KB, more than any default UDP size
@@ -40,13 +39,6 @@ upstream_answers() { quiet ip netns exec "$HNS" dig +time=1 +tries=1 @127.0.0.1 
 upstream_gone_yet() { ! upstream_answers; }
 upstream_stop() { kill "$(cat "$TMP/dnsmasq.pid" 2>/dev/null)" 2>/dev/null; wait_for 30 upstream_gone_yet; }
 
-add_endpoint() {	# add_endpoint WL PROJECT ENV SERVICE REPLICA [extra...]
-	local wl=$1 out; shift
-	out=$(ctl $H --json endpoint add project "$1" env "$2" service "$3" replica "$4" \
-		netns "$(wl_ns "$wl")" "${@:5}") || return 1
-	V4[$wl]=$(jq -r '.[0].ipv4' <<<"$out")
-	V6[$wl]=$(jq -r '.[0].ipv6' <<<"$out")
-}
 
 # q WL ARGS...: dig from inside a workload, through its resolv.conf.
 q() { local wl=$1; shift; in_wl "$wl" dig +time=3 +tries=1 "$@"; }

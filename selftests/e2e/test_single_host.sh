@@ -9,18 +9,7 @@ ktap_plan 16
 
 H=h1
 PROJECTS=(p1 p2) ENVS=(prod dev) SERVICES=(web api) REPLICAS=(0 1)
-declare -A ENV_OF V4 V6 ID
 WLS=()
-
-add_endpoint() {	# add_endpoint WL PROJECT ENV SERVICE REPLICA [extra...]
-	local wl=$1 out; shift
-	out=$(ctl $H --json endpoint add project "$1" env "$2" service "$3" replica "$4" \
-		netns "$(wl_ns "$wl")" "${@:5}") || return 1
-	V4[$wl]=$(jq -r '.[0].ipv4' <<<"$out")
-	V6[$wl]=$(jq -r '.[0].ipv6' <<<"$out")
-	ID[$wl]=$(jq -r '.[0].id' <<<"$out")
-	ENV_OF[$wl]="$1/$2"
-}
 
 # --- set up -------------------------------------------------------------------
 host_create $H && agent_start $H
