@@ -75,3 +75,4 @@ awk -v a="${SUM[a]}" -v b="${SUM[b]}" -v w="${SUM[w]}" -v n="$ROUNDS" 'BEGIN {
 	printf "  mean: direct veth %.2f, routed %.2f, warren %.2f Gbit/s\n", a/n, b/n, w/n
 	printf "  warren / direct veth = %.2fx (goal >= 0.90x)\n", w/a
 	printf "  warren / routed      = %.2fx (goal >= 1.10x)\n", w/b }'
+[ ! -x scripts/bench_dns.sh ] || O=$O scripts/bench_dns.sh || echo "bench: DNS benchmark did not complete (exit $?)" >&2
