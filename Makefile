@@ -32,8 +32,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ib
 # Sanitizer build of the userspace pieces, used by the unit tests.
 SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BPF_OBJS := veth
-TEST_BPF_OBJS := empty veth_observe
+BPF_OBJS := veth wg uplink
+TEST_BPF_OBJS := empty veth_observe wg_observe
 
 COMMON_SRCS := log addr model statefile kv names
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
@@ -82,6 +82,11 @@ $(O)/selftests/bpf/veth_observe.bpf.o: bpf/veth.bpf.c $(wildcard bpf/lib/*.h) in
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DWARREN_TEST_OBSERVE -c $< -o $@
 
+$(O)/selftests/bpf/wg_observe.bpf.o: bpf/wg.bpf.c $(wildcard bpf/lib/*.h) include/warren.h | $(O)/.deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DWARREN_TEST_OBSERVE -c $< -o $@
+
 $(O)/selftests/%.skel.h: $(O)/selftests/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
@@ -124,6 +129,11 @@ $(O)/selftests/test_progs: selftests/progs/test_progs.c $(PROG_TEST_DEPS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/log.c $(USER_LDLIBS) -o $@
 
+$(O)/selftests/test_mesh_progs: selftests/progs/test_mesh_progs.c $(PROG_TEST_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/log.c $(USER_LDLIBS) -o $@
+
 $(O)/selftests/bench_progs: selftests/progs/bench_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -156,6 +166,7 @@ $(O)/selftests/fuzz/%: selftests/fuzz/%.c $$(addprefix user/,$$(addsuffix .c,$$(
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(addprefix user/,$(addsuffix .c,$(FUZZ_LINK_$*))) -o $@
 
 tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
+	$(O)/selftests/test_mesh_progs \
 	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
 	$(O)/selftests/warren-musl-resolve \
 	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))

@@ -19,6 +19,7 @@
 #include "lib/parse.h"
 #include "lib/verdict.h"
 #include "lib/fabric.h"
+#include "lib/pair.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -35,10 +36,23 @@ __u32 observed_ifindex;
 #define observe_redirect(ifindex) ((void)0)
 #endif
 
-/* Hand a packet to a local workload with the MACs its veth end expects. */
+/*
+ * Hand a packet to a local workload with the MACs its veth end expects,
+ * or to the WireGuard device for another host's.
+ */
 static __always_inline int deliver(struct __sk_buff *skb, struct ethhdr *eth,
 				   const struct warren_endpoint *dst, __u32 env_id)
 {
+	if (dst->flags & WARREN_EP_REMOTE) {
+		/*
+		 * Another host's endpoint: straight out of the WireGuard device,
+		 * which drops the MAC header (it is L3) and picks the peer by
+		 * allowed-ips, i.e. by the destination's host prefix.
+		 */
+		count_delivered(env_id, skb->len);
+		observe_redirect(dst->ifindex);
+		return bpf_redirect(dst->ifindex, 0);
+	}
 	if (!(dst->flags & WARREN_EP_LOCAL))
 		return drop(env_id, WARREN_DROP_NO_ENDPOINT);
 
@@ -77,36 +91,6 @@ static __always_inline bool owns(const struct warren_endpoint *src, struct __sk_
 				 __u8 family_flag)
 {
 	return src && src->ifindex == skb->ifindex && (src->flags & family_flag);
-}
-
-/* Same environment, neither end in its build phase: the only allowed pair. */
-static __always_inline int check_pair(const struct warren_endpoint *src,
-				      const struct warren_endpoint *dst)
-{
-	if (src->flags & WARREN_EP_BUILD)
-		return WARREN_DROP_BUILD;
-	if (!dst || !dst->ifindex)
-		return WARREN_DROP_NO_ENDPOINT;
-	if (dst->env_id != src->env_id)
-		return WARREN_DROP_CROSS_ENV;
-	if (dst->flags & WARREN_EP_BUILD)
-		return WARREN_DROP_BUILD;
-	return -1;
-}
-
-/* A fabric address: this host's slot, or another host's endpoint. */
-static __always_inline struct warren_endpoint *lookup_ep4(__be32 a)
-{
-	struct warren_endpoint *dst = slot_of4(a);
-
-	return dst ? dst : bpf_map_lookup_elem(&warren_ep4, &a);
-}
-
-static __always_inline struct warren_endpoint *lookup_ep6(struct in6_addr *a)
-{
-	struct warren_endpoint *dst = slot_of6(a);
-
-	return dst ? dst : bpf_map_lookup_elem(&warren_ep6, a);
 }
 
 static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,

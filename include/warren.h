@@ -22,6 +22,9 @@
 #define WARREN_MAP_EP4      "warren_ep4"
 #define WARREN_MAP_EP6      "warren_ep6"
 #define WARREN_MAP_COUNTERS "warren_counters"
+#define WARREN_MAP_PEERS4   "warren_peers4"
+#define WARREN_MAP_PEERS6   "warren_peers6"
+#define WARREN_MAP_UPLINK   "warren_uplink_cfg"
 
 #define WARREN_MAX_IFACES    16384
 /*
@@ -48,7 +51,9 @@ enum warren_drop_reason {
 	WARREN_DROP_UNKNOWN_IFACE = 5,	/* program runs on an interface the agent does not know */
 	WARREN_DROP_UNKNOWN_SOURCE = 6,	/* fabric source address that is no endpoint */
 	WARREN_DROP_TTL = 7,		/* TTL/hop limit would expire on forwarding */
-	WARREN_DROP__MAX = 8,
+	WARREN_DROP_PLAINTEXT = 8,	/* fabric address on the underlay, unencrypted */
+	WARREN_DROP_NOT_PEER = 9,	/* to the WireGuard port from no peer of ours */
+	WARREN_DROP__MAX = 10,
 };
 
 /* struct warren_iface.flags */
@@ -103,6 +108,22 @@ struct warren_ip6 {
 	__u8 addr[16];
 };
 
+/*
+ * warren_peers4 (key __be32) / warren_peers6 (key struct warren_ip6):
+ * the underlay addresses of the other hosts, the only sources the uplink
+ * guard lets reach the WireGuard port. Value: the peer's host index in the
+ * fleet state (for people reading the map; the guard only tests presence).
+ */
+struct warren_peer {
+	__u32 host_index;
+};
+
+/* warren_uplink_cfg (array of one): what the uplink guard needs to know. */
+struct warren_uplink_cfg {
+	__be16 wg_port;		/* this host's WireGuard listen port; 0 = no mesh yet */
+	__u8 pad[2];
+};
+
 /* warren_counters: per-CPU array indexed by env_id. */
 struct warren_counters {
 	__u64 delivered_packets;
@@ -114,7 +135,9 @@ struct warren_counters {
 _Static_assert(sizeof(struct warren_iface) == 32, "warren_iface ABI");
 _Static_assert(sizeof(struct warren_endpoint) == 28, "warren_endpoint ABI");
 _Static_assert(sizeof(struct warren_ip6) == 16, "warren_ip6 ABI");
-_Static_assert(sizeof(struct warren_counters) == 80, "warren_counters ABI");
+_Static_assert(sizeof(struct warren_counters) == 96, "warren_counters ABI");
+_Static_assert(sizeof(struct warren_peer) == 4, "warren_peer ABI");
+_Static_assert(sizeof(struct warren_uplink_cfg) == 4, "warren_uplink_cfg ABI");
 #endif
 
 #endif /* WARREN_H */

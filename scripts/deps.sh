@@ -7,7 +7,9 @@ set -euo pipefail
 pkgs=(clang llvm make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libc-ares-dev)
 # tests and demo: namespaces, traffic, inspection
-pkgs+=(iproute2 iperf3 iputils-ping procps util-linux psmisc jq)
+pkgs+=(iproute2 iperf3 iputils-ping procps util-linux psmisc jq tcpdump)
+# the mesh: wireguard-go where the kernel has no WireGuard, wg to inspect
+pkgs+=(wireguard-go wireguard-tools)
 # DNS: dig, a test upstream, musl for the Alpine-style client, libFuzzer
 pkgs+=(bind9-dnsutils dnsmasq-base musl-tools libclang-rt-14-dev)
 # DNS benchmark: the load generator and the servers compared against

@@ -68,7 +68,8 @@ for s in "${suites[@]}"; do
 			run_one "fuzz/$(basename "$t")" bash selftests/fuzz/run_fuzz.sh "$t"
 		done ;;
 	progs)
-		run_one progs "$O/selftests/test_progs" ;;
+		run_one progs "$O/selftests/test_progs"
+		run_one mesh_progs "$O/selftests/test_mesh_progs" ;;
 	e2e)
 		for t in selftests/e2e/test_*.sh; do
 			run_one "e2e/$(basename "$t" .sh)" bash "$t"

@@ -25,6 +25,8 @@ static const char *const drop_names[WARREN_DROP__MAX] = {
 	[WARREN_DROP_UNKNOWN_IFACE] = "unknown_iface",
 	[WARREN_DROP_UNKNOWN_SOURCE] = "unknown_source",
 	[WARREN_DROP_TTL] = "ttl",
+	[WARREN_DROP_PLAINTEXT] = "plaintext",
+	[WARREN_DROP_NOT_PEER] = "not_peer",
 };
 
 const char *drop_reason_name(enum warren_drop_reason r)

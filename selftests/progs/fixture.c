@@ -42,7 +42,7 @@ static const struct { enum who who; __u32 env, ifindex; __u8 flags; } eps[] = {
 
 struct veth_bpf *skel;
 struct veth_observe_bpf *obs;
-static char pin_dir[64];
+char pin_dir[64];
 static int ncpu;
 
 void mac_of(enum who w, int wl_side, __u8 mac[6])
@@ -146,14 +146,7 @@ int fixture_setup(void)
 	skel = veth_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
-	skel->rodata->fabric4_addr = inet_addr("10.210.0.0");
-	skel->rodata->fabric4_mask = inet_addr("255.255.0.0");
-	inet_pton(AF_INET6, "fd77:7761:7272::", (void *)skel->rodata->fabric6_addr);
-	inet_pton(AF_INET6, "ffff:ffff:ffff::", (void *)skel->rodata->fabric6_mask);
-	skel->rodata->host4_addr = inet_addr("10.210.1.0");
-	skel->rodata->host4_mask = inet_addr("255.255.255.0");
-	inet_pton(AF_INET6, "fd77:7761:7272:1::", (void *)skel->rodata->host6_addr);
-	skel->rodata->host6_mask3 = 0;	/* a /64: the last 32 bits are all slot */
+	FIXTURE_SET_FABRIC(skel->rodata);
 	err = veth_bpf__load(skel);
 	if (err)
 		return err;

@@ -7,6 +7,7 @@
 #ifndef WARREN_TEST_FIXTURE_H
 #define WARREN_TEST_FIXTURE_H
 
+#include <arpa/inet.h>
 #include <stddef.h>
 #include "warren.h"
 
@@ -24,6 +25,22 @@ enum who { SRC, PEER, OTHER, BUILDEP, HOSTEP, NOEP, PUBLIC, ELSEWHERE, LINKLOCAL
 enum { FIX_SRC_BUILD = 1, FIX_NO_IFACE = 2, FIX_IFACE_V6_ONLY = 32 };
 
 extern const char *const addr[N_WHO][2];
+extern char pin_dir[64];		/* where the maps of this run are pinned */
+
+/*
+ * The fabric of the cast, in any skeleton's rodata: 10.210.0.0/16 and
+ * fd77:7761:7272::/48, this host 10.210.1.0/24 and fd77:7761:7272:1::/64.
+ */
+#define FIXTURE_SET_FABRIC(ro) do {						\
+	(ro)->fabric4_addr = inet_addr("10.210.0.0");				\
+	(ro)->fabric4_mask = inet_addr("255.255.0.0");				\
+	inet_pton(AF_INET6, "fd77:7761:7272::", (void *)(ro)->fabric6_addr);	\
+	inet_pton(AF_INET6, "ffff:ffff:ffff::", (void *)(ro)->fabric6_mask);	\
+	(ro)->host4_addr = inet_addr("10.210.1.0");				\
+	(ro)->host4_mask = inet_addr("255.255.255.0");				\
+	inet_pton(AF_INET6, "fd77:7761:7272:1::", (void *)(ro)->host6_addr);	\
+	(ro)->host6_mask3 = 0;	/* a /64: the last 32 bits are all slot */	\
+} while (0)
 extern struct veth_bpf *skel;		/* the production object */
 extern struct veth_observe_bpf *obs;	/* the same source with the redirect hook */
 

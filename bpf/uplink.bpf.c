@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * XDP on the host's uplink (its underlay interface): the guard that keeps
+ * the underlay from carrying private traffic in the clear.
+ *
+ *  - an IPv4/IPv6 packet to or from a fabric address arriving unencrypted
+ *    is dropped (WARREN_DROP_PLAINTEXT): fabric traffic between hosts only
+ *    ever travels inside WireGuard, so such a packet is an injection
+ *    attempt or a misrouted leak, and the host stack must never forward it
+ *    to a workload;
+ *  - UDP to this host's WireGuard port from an address that is not one of
+ *    its peers is dropped (WARREN_DROP_NOT_PEER), so handshake floods from
+ *    strangers cost one map lookup instead of a handshake computation;
+ *  - everything else passes untouched.
+ *
+ * Both drops count in warren_counters[WARREN_ENV_NONE] (no environment
+ * can be blamed for them). Fragments after the first carry no UDP header
+ * and pass; WireGuard itself authenticates every packet that does.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "lib/parse.h"
+#include "lib/maps.h"
+#include "lib/fabric.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define IPPROTO_UDP_ 17
+#define IP_MF_OFFSET 0x3fff	/* "more fragments" and the offset: any fragment */
+#define ETH_P_8021Q_ 0x8100
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __be32);
+	__type(value, struct warren_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warren_peers4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct warren_ip6);
+	__type(value, struct warren_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warren_peers6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct warren_uplink_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warren_uplink_cfg SEC(".maps");
+
+static __always_inline int xdp_drop(enum warren_drop_reason reason)
+{
+	__u32 env = WARREN_ENV_NONE;
+	struct warren_counters *c = bpf_map_lookup_elem(&warren_counters, &env);
+
+	if (c)
+		c->drops[reason]++;
+	return XDP_DROP;
+}
+
+/* This host's WireGuard port in network order, 0 before the mesh is up. */
+static __always_inline __be16 wg_port(void)
+{
+	__u32 zero = 0;
+	struct warren_uplink_cfg *cfg = bpf_map_lookup_elem(&warren_uplink_cfg, &zero);
+
+	return cfg ? cfg->wg_port : 0;
+}
+
+static __always_inline bool to_wg_port(struct cursor *c)
+{
+	struct udphdr *udp = c->pos;
+	__be16 port = wg_port();
+
+	if ((void *)(udp + 1) > c->end)
+		return false;
+	return port && udp->dest == port;
+}
+
+static __always_inline int uplink_v4(struct cursor *c)
+{
+	struct iphdr *iph = c->pos;
+	struct warren_peer *peer;
+	__be32 saddr;
+
+	if ((void *)(iph + 1) > c->end || iph->version != 4 || iph->ihl < 5)
+		return XDP_PASS;	/* not ours to judge: the stack drops it */
+	if (in_fabric4(iph->daddr) || in_fabric4(iph->saddr))
+		return xdp_drop(WARREN_DROP_PLAINTEXT);
+	if (iph->protocol != IPPROTO_UDP_ || (iph->frag_off & bpf_htons(IP_MF_OFFSET)))
+		return XDP_PASS;
+	c->pos = (void *)iph + iph->ihl * 4;
+	if (!to_wg_port(c))
+		return XDP_PASS;
+	saddr = iph->saddr;
+	peer = bpf_map_lookup_elem(&warren_peers4, &saddr);
+	return peer ? XDP_PASS : xdp_drop(WARREN_DROP_NOT_PEER);
+}
+
+static __always_inline int uplink_v6(struct cursor *c)
+{
+	struct ipv6hdr *ip6h = parse_ipv6(c);
+	struct warren_peer *peer;
+	struct warren_ip6 saddr;
+
+	if (!ip6h)
+		return XDP_PASS;
+	if (in_fabric6(&ip6h->daddr) || in_fabric6(&ip6h->saddr))
+		return xdp_drop(WARREN_DROP_PLAINTEXT);
+	/* Only a UDP header right after the fixed one is WireGuard's. */
+	if (ip6h->nexthdr != IPPROTO_UDP_ || !to_wg_port(c))
+		return XDP_PASS;
+	__builtin_memcpy(&saddr, &ip6h->saddr, sizeof(saddr));
+	peer = bpf_map_lookup_elem(&warren_peers6, &saddr);
+	return peer ? XDP_PASS : xdp_drop(WARREN_DROP_NOT_PEER);
+}
+
+SEC("xdp")
+int warren_uplink(struct xdp_md *ctx)
+{
+	struct cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct ethhdr *eth = parse_eth(&c);
+	__be16 proto;
+
+	if (!eth)
+		return XDP_PASS;
+	proto = eth->h_proto;
+	/* One VLAN tag, as an uplink on a trunk carries. */
+	if (proto == bpf_htons(ETH_P_8021Q_)) {
+		struct vlan_hdr *vh = c.pos;
+
+		if ((void *)(vh + 1) > c.end)
+			return XDP_PASS;
+		proto = vh->h_vlan_encapsulated_proto;
+		c.pos = vh + 1;
+	}
+	if (proto == bpf_htons(ETH_P_IP))
+		return uplink_v4(&c);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return uplink_v6(&c);
+	return XDP_PASS;
+}
