@@ -26,7 +26,7 @@ NL_CFLAGS := $(shell pkg-config --cflags libnl-3.0 2>/dev/null || echo -I/usr/in
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 USER_CFLAGS := -std=gnu11 $(WARN) -I$(O) -Iinclude -Iuser $(NL_CFLAGS) -D_GNU_SOURCE
-USER_LDLIBS := -lbpf -lelf -lz -lnl-route-3 -lnl-3 -lcares
+USER_LDLIBS := -lbpf -lelf -lz -lnl-genl-3 -lnl-route-3 -lnl-3 -lcares
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf -Wall -Werror
 
 # Sanitizer build of the userspace pieces, used by the unit tests.
@@ -35,12 +35,12 @@ SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 BPF_OBJS := veth wg uplink
 TEST_BPF_OBJS := empty veth_observe wg_observe
 
-COMMON_SRCS := log addr model statefile kv names
+COMMON_SRCS := log addr model statefile kv names fleet wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns_wire dns_view dns_answer dns_forward dns_server
-AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) loop maps attach netlink netns endpoint project \
-	naming resolver status server warrend
-CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_service ctl_status \
+AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) loop maps attach attach_mesh netlink netns endpoint project \
+	naming resolver status server mesh fleet_ctl wg wg_genl wg_uapi warrend
+CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_service ctl_status ctl_fleet \
 	warrenctl
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink \
 	test_dns_wire test_dns_answer

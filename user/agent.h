@@ -7,6 +7,7 @@
 #include "kv.h"
 #include "loop.h"
 #include "maps.h"
+#include "mesh.h"
 #include "model.h"
 
 struct agent {
@@ -18,6 +19,9 @@ struct agent {
 	struct loop loop;
 	bool dns_on;			/* the DNS shim is serving */
 	struct dns_server dns;		/* its cfg holds the settings even when off */
+	/* MTU of workloads' fabric routes: the tunnel's in a mesh, else 0 (the link's). */
+	int fabric_mtu;
+	struct mesh mesh;
 };
 
 /*
@@ -39,9 +43,21 @@ int handle_endpoint_list(struct agent *a, const struct kv *req, struct kv *resp,
 int handle_endpoint_env(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_service_rename(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_apply(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_host_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_host_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_host_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 
 /* Persist the model; on failure the caller undoes its change. */
 int agent_save(struct agent *a, char *err);
+
+/*
+ * Add a local endpoint (kernel side, model, resolv.conf, probe) without
+ * saving; on failure nothing is left. And its reverse.
+ */
+int endpoint_create(struct agent *a, const struct endpoint_req *r, struct endpoint *out,
+		    char *err);
+void endpoint_delete(struct agent *a, uint32_t id);
 
 /* Bring the kernel in line with the model after a start (endpoint.c). */
 int endpoints_readopt(struct agent *a, char *err);

@@ -36,5 +36,7 @@ int ctl_env(const struct ctl *c, int argc, char **argv);
 int ctl_endpoint(const struct ctl *c, int argc, char **argv);
 int ctl_service(const struct ctl *c, int argc, char **argv);
 int ctl_status(const struct ctl *c, int argc, char **argv);
+int ctl_apply(const struct ctl *c, int argc, char **argv);
+int ctl_host(const struct ctl *c, int argc, char **argv);
 
 #endif

@@ -13,6 +13,12 @@ static const struct column counter_cols[] = {
 	{ "drop-no-endpoint", "NO-EP" }, { "drop-build-phase", "BUILD" },
 	{ "drop-unknown-source", "UNK-SRC" }, { "drop-malformed", "MALFORMED" },
 	{ "drop-ttl", "TTL" }, { "drop-unknown-iface", "UNK-IF" },
+	{ "drop-plaintext", "PLAINTEXT" }, { "drop-not-peer", "NOT-PEER" },
+};
+
+static const struct column peer_cols[] = {
+	{ "host", "PEER" }, { "endpoint", "ENDPOINT" }, { "last-handshake", "HANDSHAKE" },
+	{ "rx-bytes", "RX" }, { "tx-bytes", "TX" },
 };
 
 static void print_text(const struct kv *resp)
@@ -35,6 +41,21 @@ static void print_text(const struct kv *resp)
 	for (size_t i = 0; dns < resp->n && i < sizeof(dns_keys) / sizeof(dns_keys[0]); i++)
 		if (record_get(resp, dns, dns_keys[i])[0])
 			printf("  %-17s %s\n", dns_keys[i], record_get(resp, dns, dns_keys[i]));
+	printf("\nMesh\n");
+	{
+		static const char *const mesh_keys[] = { "member", "host", "wg-device", "wg-kind",
+							 "mtu", "uplink", "uplink-xdp", "hosts",
+							 "remote-endpoints" };
+		size_t mesh = record_next(resp, 0, "mesh");
+
+		for (size_t i = 0; mesh < resp->n && i < sizeof(mesh_keys) / sizeof(mesh_keys[0]); i++)
+			if (record_get(resp, mesh, mesh_keys[i])[0])
+				printf("  %-17s %s\n", mesh_keys[i], record_get(resp, mesh, mesh_keys[i]));
+		if (record_next(resp, 0, "peer") < resp->n) {
+			printf("\n");
+			print_table(stdout, resp, "peer", peer_cols, sizeof(peer_cols) / sizeof(peer_cols[0]));
+		}
+	}
 	printf("\n");
 	print_table(stdout, resp, "counters", counter_cols,
 		    sizeof(counter_cols) / sizeof(counter_cols[0]));
@@ -54,6 +75,13 @@ static void print_json(const struct kv *resp)
 		print_json_object(stdout, resp, record_next(resp, 0, "dns"));
 	else
 		printf("null");
+	printf(", \"mesh\": ");
+	if (record_next(resp, 0, "mesh") < resp->n)
+		print_json_object(stdout, resp, record_next(resp, 0, "mesh"));
+	else
+		printf("null");
+	printf(", \"peers\": ");
+	print_json_array(stdout, resp, "peer");
 	printf(", \"counters\": ");
 	print_json_array(stdout, resp, "counters");
 	printf("}\n");

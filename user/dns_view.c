@@ -92,8 +92,9 @@ int dns_view_refresh(struct dns_view *v)
 	for (size_t i = 0; i < m->n_endpoints; i++)
 		if (m->endpoints[i].slot + 1 > nslots)
 			nslots = m->endpoints[i].slot + 1;
-	sorted = calloc(m->n_endpoints + 1, sizeof(*sorted));
-	groups = calloc(m->n_endpoints + 1, sizeof(*groups));
+	/* Names cover every host's replicas; callers are only this host's. */
+	sorted = calloc(m->n_endpoints + m->n_remotes + 1, sizeof(*sorted));
+	groups = calloc(m->n_endpoints + m->n_remotes + 1, sizeof(*groups));
 	by_slot = calloc(nslots + 1, sizeof(*by_slot));
 	if (!sorted || !groups || !by_slot) {
 		free(sorted);
@@ -109,6 +110,9 @@ int dns_view_refresh(struct dns_view *v)
 		if (!ep->build)
 			sorted[n++] = ep;
 	}
+	for (size_t i = 0; i < m->n_remotes; i++)
+		if (!m->remotes[i].build)
+			sorted[n++] = &m->remotes[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_endpoint);
 	for (size_t i = 0; i < n; i++) {
 		struct dns_group *g = &groups[ng];

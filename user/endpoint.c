@@ -63,8 +63,8 @@ static int setup_workload_side(struct agent *a, const struct endpoint *ep, int n
 		}
 		if (!ret) {
 			step = "IPv4 fabric route";
-			ret = wnl_route_add(nl, ifindex, AF_INET, &cfg->fabric4.addr, cfg->fabric4.len,
-					   gw4, true);
+			ret = wnl_route_add_mtu(nl, ifindex, AF_INET, &cfg->fabric4.addr,
+					       cfg->fabric4.len, gw4, true, a->fabric_mtu);
 		}
 		if (ret)
 			goto out;
@@ -78,8 +78,8 @@ static int setup_workload_side(struct agent *a, const struct endpoint *ep, int n
 		}
 		if (!ret) {
 			step = "IPv6 fabric route";
-			ret = wnl_route_add(nl, ifindex, AF_INET6, cfg->fabric6.addr, cfg->fabric6.len,
-					   gw6, true);
+			ret = wnl_route_add_mtu(nl, ifindex, AF_INET6, cfg->fabric6.addr,
+					       cfg->fabric6.len, gw6, true, a->fabric_mtu);
 		}
 	}
 out:
@@ -244,7 +244,6 @@ int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, 
 	struct endpoint_req r = {};
 	const char *build = kv_get(req, "build");
 	struct endpoint ep;
-	struct env *env;
 	int ret;
 
 	if (req_string(req, "project", r.project, sizeof(r.project), false, err) ||
@@ -263,7 +262,26 @@ int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, 
 	}
 	r.build = build && build[0] == '1';
 
-	ret = model_endpoint_prepare(&a->model, &r, &ep, err);
+	ret = endpoint_create(a, &r, &ep, err);
+	if (ret)
+		return ret;
+	ret = agent_save(a, err);
+	if (ret) {
+		endpoint_delete(a, ep.id);
+		return ret;
+	}
+	add_record(resp, &a->model, &ep);
+	return 0;
+}
+
+int endpoint_create(struct agent *a, const struct endpoint_req *r, struct endpoint *out,
+		    char *err)
+{
+	struct endpoint ep;
+	struct env *env;
+	int ret;
+
+	ret = model_endpoint_prepare(&a->model, r, &ep, err);
 	if (ret)
 		return ret;
 	env = model_env_find(&a->model, ep.project, ep.env);
@@ -280,8 +298,6 @@ int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, 
 		ret = resolver_conf_write(a, &ep, err);
 	if (!ret)
 		ret = resolver_probe(a, &ep, err);
-	if (!ret)
-		ret = agent_save(a, err);
 	if (ret) {
 		model_endpoint_remove(&a->model, ep.id);
 		endpoint_unbuild(a, &ep);
@@ -289,8 +305,23 @@ int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, 
 	}
 	pr_info("endpoint %u %s/%s/%s/%u added on %s\n", ep.id, ep.project, ep.env, ep.service,
 		ep.replica, ep.ifname);
-	add_record(resp, &a->model, &ep);
+	if (out)
+		*out = ep;
 	return 0;
+}
+
+void endpoint_delete(struct agent *a, uint32_t id)
+{
+	struct endpoint *found = model_endpoint_by_id(&a->model, id);
+	struct endpoint ep;
+
+	if (!found)
+		return;
+	ep = *found;
+	model_endpoint_remove(&a->model, id);
+	endpoint_unbuild(a, &ep);
+	pr_info("endpoint %u %s/%s/%s/%u deleted\n", ep.id, ep.project, ep.env, ep.service,
+		ep.replica);
 }
 
 /* By id=N, or by project/env/service/replica. */

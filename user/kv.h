@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define KV_MAX_MSG (1 << 20)	/* responses can list many endpoints */
-#define KV_MAX_REQUEST 4096	/* requests are small; refuse anything bigger */
+#define KV_MAX_REQUEST (1 << 20)	/* a whole fleet state (apply); refuse anything bigger */
 
 struct kv_pair {
 	char *key;

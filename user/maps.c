@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "log.h"
 #include "maps.h"
 #include "veth.skel.h"
+#include "wg.skel.h"
+#include "uplink.skel.h"
 
 static const char *const drop_names[WARREN_DROP__MAX] = {
 	[WARREN_DROP_SPOOFED] = "spoofed",
@@ -76,20 +79,46 @@ int bpffs_prepare(const char *dir, char *err)
 	return ret;
 }
 
-static void set_fabric(struct veth_bpf *skel, const struct fabric_config *cfg)
-{
-	uint8_t mask[16];
+/* The same rodata fields in every object that includes bpf/lib/fabric.h. */
+#define SET_FABRIC(ro, cfg) do {						\
+	uint8_t mask_[16];							\
+										\
+	(ro)->fabric4_addr = (cfg)->fabric4.addr;				\
+	(ro)->fabric4_mask = prefix4_mask((cfg)->fabric4.len);			\
+	prefix6_mask((cfg)->fabric6.len, mask_);				\
+	memcpy((void *)(ro)->fabric6_addr, (cfg)->fabric6.addr, 16);		\
+	memcpy((void *)(ro)->fabric6_mask, mask_, 16);				\
+	(ro)->host4_addr = (cfg)->host4.addr;					\
+	(ro)->host4_mask = prefix4_mask((cfg)->host4.len);			\
+	prefix6_mask((cfg)->host6.len, mask_);					\
+	memcpy((void *)(ro)->host6_addr, (cfg)->host6.addr, 16);		\
+	memcpy((void *)&(ro)->host6_mask3, mask_ + 12, 4);			\
+} while (0)
 
-	skel->rodata->fabric4_addr = cfg->fabric4.addr;
-	skel->rodata->fabric4_mask = prefix4_mask(cfg->fabric4.len);
-	prefix6_mask(cfg->fabric6.len, mask);
-	memcpy((void *)skel->rodata->fabric6_addr, cfg->fabric6.addr, 16);
-	memcpy((void *)skel->rodata->fabric6_mask, mask, 16);
-	skel->rodata->host4_addr = cfg->host4.addr;
-	skel->rodata->host4_mask = prefix4_mask(cfg->host4.len);
-	prefix6_mask(cfg->host6.len, mask);
-	memcpy((void *)skel->rodata->host6_addr, cfg->host6.addr, 16);
-	memcpy((void *)&skel->rodata->host6_mask3, mask + 12, 4);
+/* The mesh's programs, sharing the pinned maps the veth programs made. */
+static int open_mesh(struct datapath *dp, const struct fabric_config *cfg,
+		     const struct bpf_object_open_opts *opts, char *err)
+{
+	int ret;
+
+	dp->wg_skel = wg_bpf__open_opts(opts);
+	dp->up_skel = uplink_bpf__open_opts(opts);
+	if (!dp->wg_skel || !dp->up_skel) {
+		ret = -errno;
+		snprintf(err, ERR_SIZE, "opening the mesh programs: %s", strerror(-ret));
+		return ret;
+	}
+	SET_FABRIC(dp->wg_skel->rodata, cfg);
+	SET_FABRIC(dp->up_skel->rodata, cfg);
+	ret = wg_bpf__load(dp->wg_skel);
+	if (ret) {
+		snprintf(err, ERR_SIZE, "loading warren_wg_in: %s", strerror(-ret));
+		return ret;
+	}
+	ret = uplink_bpf__load(dp->up_skel);
+	if (ret)
+		snprintf(err, ERR_SIZE, "loading warren_uplink: %s", strerror(-ret));
+	return ret;
 }
 
 int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_config *cfg,
@@ -112,7 +141,7 @@ int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_
 		snprintf(err, ERR_SIZE, "opening the veth programs: %s", strerror(-ret));
 		return ret;
 	}
-	set_fabric(skel, cfg);
+	SET_FABRIC(skel->rodata, cfg);
 	/*
 	 * Maps pinned by an earlier agent are reused here; a definition that
 	 * changed (size, type) fails the load instead of silently forking state.
@@ -125,13 +154,20 @@ int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_
 		return ret;
 	}
 	dp->skel = skel;
-	return 0;
+	ret = open_mesh(dp, cfg, &opts, err);
+	if (ret)
+		datapath_close(dp);
+	return ret;
 }
 
 void datapath_close(struct datapath *dp)
 {
+	uplink_bpf__destroy(dp->up_skel);
+	wg_bpf__destroy(dp->wg_skel);
 	veth_bpf__destroy(dp->skel);
 	dp->skel = NULL;
+	dp->wg_skel = NULL;
+	dp->up_skel = NULL;
 }
 
 static int unlink_tree(const char *path)
@@ -247,6 +283,128 @@ int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep)
 			     sizeof(none), BPF_ANY);
 	if (ifindex)
 		bpf_map__delete_elem(dp->skel->maps.warren_ifaces, &ifindex, sizeof(ifindex), 0);
+	return 0;
+}
+
+int maps_remote_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
+		    int wg_ifindex, char *err)
+{
+	struct warren_endpoint val = {
+		.env_id = env_id,
+		.ifindex = (uint32_t)(wg_ifindex > 0 ? wg_ifindex : 0),
+		.endpoint_id = ep->id,
+		.flags = WARREN_EP_REMOTE | (ep->build ? WARREN_EP_BUILD : 0) |
+			 (ep->has_v4 ? WARREN_EP_HAS_V4 : 0) | (ep->has_v6 ? WARREN_EP_HAS_V6 : 0),
+	};
+	int ret = 0;
+
+	if (ep->has_v4)
+		ret = bpf_map__update_elem(dp->skel->maps.warren_ep4, &ep->ipv4, 4, &val,
+					   sizeof(val), BPF_ANY);
+	if (!ret && ep->has_v6)
+		ret = bpf_map__update_elem(dp->skel->maps.warren_ep6, ep->ipv6, 16, &val,
+					   sizeof(val), BPF_ANY);
+	if (ret)
+		snprintf(err, ERR_SIZE, "endpoint %s/%s/%s/%u on %s: writing maps: %s", ep->project,
+			 ep->env, ep->service, ep->replica, ep->host, strerror(-ret));
+	return ret;
+}
+
+int maps_remote_del(struct datapath *dp, const struct endpoint *ep)
+{
+	if (ep->has_v4)
+		bpf_map__delete_elem(dp->skel->maps.warren_ep4, &ep->ipv4, 4, 0);
+	if (ep->has_v6)
+		bpf_map__delete_elem(dp->skel->maps.warren_ep6, ep->ipv6, 16, 0);
+	return 0;
+}
+
+static bool peer_wanted(const struct peer_addr *peers, size_t n, int family, const void *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (peers[i].family == family &&
+		    !memcmp(peers[i].addr, key, family == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+/* Delete the keys of map not in peers; keys are 4 (IPv4) or 16 bytes. */
+static void peers_prune(struct bpf_map *map, int family, const struct peer_addr *peers, size_t n)
+{
+	uint8_t key[16], next[16];
+	size_t ks = family == AF_INET ? 4 : 16;
+	int more = !bpf_map__get_next_key(map, NULL, key, ks);
+
+	while (more) {
+		more = !bpf_map__get_next_key(map, key, next, ks);
+		if (!peer_wanted(peers, n, family, key))
+			bpf_map__delete_elem(map, key, ks, 0);
+		memcpy(key, next, ks);
+	}
+}
+
+int maps_peers_set(struct datapath *dp, const struct peer_addr *peers, size_t n, char *err)
+{
+	struct bpf_map *m4 = dp->up_skel->maps.warren_peers4, *m6 = dp->up_skel->maps.warren_peers6;
+	int ret = 0;
+
+	/* Add first, then prune: a peer that stays is never missing. */
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct warren_peer v = { .host_index = peers[i].host_index };
+
+		ret = bpf_map__update_elem(peers[i].family == AF_INET ? m4 : m6, peers[i].addr,
+					   peers[i].family == AF_INET ? 4 : 16, &v, sizeof(v),
+					   BPF_ANY);
+	}
+	if (ret) {
+		snprintf(err, ERR_SIZE, "writing the uplink's peers: %s", strerror(-ret));
+		return ret;
+	}
+	peers_prune(m4, AF_INET, peers, n);
+	peers_prune(m6, AF_INET6, peers, n);
+	return 0;
+}
+
+int maps_uplink_port(struct datapath *dp, uint16_t port, char *err)
+{
+	struct warren_uplink_cfg cfg = { .wg_port = htons(port) };
+	__u32 zero = 0;
+	int ret = bpf_map__update_elem(dp->up_skel->maps.warren_uplink_cfg, &zero, sizeof(zero),
+				       &cfg, sizeof(cfg), BPF_ANY);
+
+	if (ret)
+		snprintf(err, ERR_SIZE, "writing the uplink's port: %s", strerror(-ret));
+	return ret;
+}
+
+static bool remote_has(const struct model *m, int family, const void *key)
+{
+	for (size_t i = 0; i < m->n_remotes; i++) {
+		const struct endpoint *ep = &m->remotes[i];
+
+		if (family == AF_INET ? ep->has_v4 && !memcmp(&ep->ipv4, key, 4)
+				      : ep->has_v6 && !memcmp(ep->ipv6, key, 16))
+			return true;
+	}
+	return false;
+}
+
+int maps_remote_prune(struct datapath *dp, const struct model *m)
+{
+	struct bpf_map *maps[2] = { dp->skel->maps.warren_ep4, dp->skel->maps.warren_ep6 };
+
+	for (int f = 0; f < 2; f++) {
+		size_t ks = f ? 16 : 4;
+		uint8_t key[16], next[16];
+		int more = !bpf_map__get_next_key(maps[f], NULL, key, ks);
+
+		while (more) {
+			more = !bpf_map__get_next_key(maps[f], key, next, ks);
+			if (!remote_has(m, f ? AF_INET6 : AF_INET, key))
+				bpf_map__delete_elem(maps[f], key, ks, 0);
+			memcpy(key, next, ks);
+		}
+	}
 	return 0;
 }
 

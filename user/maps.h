@@ -12,6 +12,8 @@
 #include "model.h"
 
 struct veth_bpf;
+struct wg_bpf;
+struct uplink_bpf;
 
 enum hook_mode {
 	HOOK_AUTO = 0,		/* tcx where the kernel has it (6.6+), else clsact */
@@ -21,6 +23,8 @@ enum hook_mode {
 
 struct datapath {
 	struct veth_bpf *skel;
+	struct wg_bpf *wg_skel;		/* warren_wg_in: the WireGuard device's ingress */
+	struct uplink_bpf *up_skel;	/* warren_uplink: XDP guard on the underlay */
 	char pin_dir[256];
 	enum hook_mode mode;	/* resolved on first attach (HOOK_AUTO until then) */
 };
@@ -45,6 +49,25 @@ int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t e
 int maps_host_put(struct datapath *dp, char *err);
 /* Remove the endpoint's entries; absent entries are fine. */
 int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep);
+/*
+ * Another host's endpoint: reachable through the WireGuard device
+ * (wg_ifindex; 0 while there is none, which the datapath treats as no
+ * endpoint). Its env_id is this host's id for the same environment.
+ */
+int maps_remote_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
+		    int wg_ifindex, char *err);
+int maps_remote_del(struct datapath *dp, const struct endpoint *ep);
+/* Delete other hosts' entries the model no longer has. */
+int maps_remote_prune(struct datapath *dp, const struct model *m);
+/* The uplink guard's peers: exactly these underlay addresses. */
+struct peer_addr {
+	int family;
+	uint8_t addr[16];
+	uint32_t host_index;
+};
+int maps_peers_set(struct datapath *dp, const struct peer_addr *peers, size_t n, char *err);
+/* This host's WireGuard port for the uplink guard (0: no mesh). */
+int maps_uplink_port(struct datapath *dp, uint16_t port, char *err);
 /* Delete entries the model does not have (after a restart). */
 int maps_prune(struct datapath *dp, const struct model *m);
 

@@ -62,6 +62,7 @@ void model_init(struct model *m, const struct fabric_config *cfg)
 
 void model_free(struct model *m)
 {
+	free(m->remotes);
 	free(m->projects);
 	free(m->envs);
 	free(m->endpoints);
@@ -172,6 +173,13 @@ int model_env_del(struct model *m, const char *project, const char *name, char *
 		if (!strcmp(ep->project, project) && !strcmp(ep->env, name))
 			return fail(err, -EBUSY, "environment %s/%s still has endpoint %u", project,
 				    name, ep->id);
+	}
+	for (size_t i = 0; i < m->n_remotes; i++) {
+		struct endpoint *ep = &m->remotes[i];
+
+		if (!strcmp(ep->project, project) && !strcmp(ep->env, name))
+			return fail(err, -EBUSY, "environment %s/%s still has endpoints on host %s",
+				    project, name, ep->host);
 	}
 	*e = m->envs[--m->n_envs];
 	m->gen++;
@@ -298,9 +306,18 @@ int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 	ep->build = req->build;
 	ep->id = m->next_endpoint_id;
 
-	ret = slot_alloc(m, &ep->slot);
-	if (ret)
-		return fail(err, ret, "no address left in this host's prefixes");
+	if (req->slot) {
+		if (req->slot < SLOT_FIRST || req->slot >= slot_end(m))
+			return fail(err, -ERANGE, "slot %u is outside this host's prefixes (%u..%u)",
+				    req->slot, SLOT_FIRST, slot_end(m) - 1);
+		if (slot_used(m, req->slot))
+			return fail(err, -EEXIST, "slot %u is taken", req->slot);
+		ep->slot = req->slot;
+	} else {
+		ret = slot_alloc(m, &ep->slot);
+		if (ret)
+			return fail(err, ret, "no address left in this host's prefixes");
+	}
 	ep->has_v6 = true;
 	prefix6_nth(&m->cfg.host6, ep->slot, ep->ipv6);
 	if (!env->ipv6_only) {
@@ -384,4 +401,17 @@ int model_service_rename(struct model *m, const char *project, const char *env,
 	}
 	m->gen++;
 	return 0;
+}
+
+void model_remotes_set(struct model *m, struct endpoint *remotes, size_t n)
+{
+	free(m->remotes);
+	m->remotes = remotes;
+	m->n_remotes = n;
+	m->gen++;
+}
+
+uint32_t model_slot_end(const struct model *m)
+{
+	return slot_end(m);
 }

@@ -60,6 +60,12 @@ struct endpoint {
 	uint8_t host_mac[6];		/* host side: the workload's gateway */
 	uint8_t wl_mac[6];		/* workload side */
 	int ifindex;			/* host side, filled once the veth exists */
+	/*
+	 * Another host's endpoint (model.remotes), known from the fleet
+	 * state: addresses from that host's prefixes and slot; no netns,
+	 * veth or MACs here. "" for this host's own endpoints.
+	 */
+	char host[NAME_SIZE];
 };
 
 struct endpoint_req {
@@ -70,6 +76,7 @@ struct endpoint_req {
 	uint32_t replica;
 	char netns[NETNS_SIZE];
 	bool build;
+	uint32_t slot;			/* 0: allocate one; else exactly this (fleet state) */
 };
 
 struct model {
@@ -78,8 +85,10 @@ struct model {
 	size_t n_projects;
 	struct env *envs;
 	size_t n_envs;
-	struct endpoint *endpoints;
+	struct endpoint *endpoints;	/* this host's */
 	size_t n_endpoints;
+	struct endpoint *remotes;	/* other hosts', from the fleet state; not saved */
+	size_t n_remotes;
 	uint32_t next_endpoint_id;	/* ids are never reused within a state */
 	uint32_t slot_cursor;		/* next-fit: a freed address rests a while */
 	/*
@@ -124,6 +133,13 @@ int model_service_rename(struct model *m, const char *project, const char *env,
 			 const char *from, const char *to, char *err);
 /* The endpoint holding a slot of this host's prefixes, or NULL. */
 struct endpoint *model_endpoint_by_slot(const struct model *m, uint32_t slot);
+/*
+ * Replace the other hosts' endpoints wholesale (the fleet state owns
+ * them). Takes ownership of the array. Every env must exist.
+ */
+void model_remotes_set(struct model *m, struct endpoint *remotes, size_t n);
+/* One past the last slot an endpoint may take in this host's prefixes. */
+uint32_t model_slot_end(const struct model *m);
 /* The environment of an endpoint (always present for an inserted one). */
 struct env *model_endpoint_env(const struct model *m, const struct endpoint *ep);
 

@@ -341,6 +341,12 @@ static int route_nexthop(struct rtnl_route *r, int ifindex, int family, const vo
 int wnl_route_add(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
 		 const void *gw, bool onlink)
 {
+	return wnl_route_add_mtu(nl, ifindex, family, dst, dst_len, gw, onlink, 0);
+}
+
+int wnl_route_add_mtu(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
+		      const void *gw, bool onlink, int mtu)
+{
 	struct nl_addr *d = NULL;
 	struct rtnl_route *r;
 	int ret;
@@ -360,6 +366,8 @@ int wnl_route_add(struct wnl *nl, int ifindex, int family, const void *dst, int 
 		ret = nl_errno(rtnl_route_set_dst(r, d));
 	if (!ret)
 		ret = route_nexthop(r, ifindex, family, gw, onlink);
+	if (!ret && mtu > 0)
+		ret = nl_errno(rtnl_route_set_metric(r, RTAX_MTU, (uint32_t)mtu));
 	if (ret)
 		goto out;
 	ret = result(nl, rtnl_route_add(nl->sk, r, NLM_F_CREATE | NLM_F_EXCL));

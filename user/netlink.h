@@ -53,6 +53,13 @@ int wnl_addr_del(struct wnl *nl, int ifindex, int family, const void *addr, int 
 int wnl_route_add(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
 		 const void *gw, bool onlink);
 
+/*
+ * The same with an MTU on the route (0: none), e.g. the fabric route of a
+ * workload whose peers on other hosts are behind a tunnel.
+ */
+int wnl_route_add_mtu(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
+		      const void *gw, bool onlink, int mtu);
+
 /* A permanent neighbour entry addr -> mac on ifindex (NUD_PERMANENT). */
 int wnl_neigh_add(struct wnl *nl, int ifindex, int family, const void *addr,
 		 const uint8_t mac[6]);

@@ -37,6 +37,10 @@ static const struct {
 	{ "endpoint-env", handle_endpoint_env },
 	{ "service-rename", handle_service_rename },
 	{ "status", handle_status },
+	{ "apply", handle_apply },
+	{ "host-add", handle_host_add },
+	{ "host-del", handle_host_del },
+	{ "host-list", handle_host_list },
 };
 
 static void dispatch(struct agent *a, const struct kv *req, struct kv *resp)
@@ -64,26 +68,40 @@ static void dispatch(struct agent *a, const struct kv *req, struct kv *resp)
 	kv_addf(resp, "errno", "%d", -ret);
 }
 
+/* Requests are small, except a fleet state (apply): grow up to KV_MAX_REQUEST. */
 static int read_request(int fd, struct kv *req)
 {
-	char buf[KV_MAX_REQUEST];
-	size_t len = 0;
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int ret = buf ? -EAGAIN : -ENOMEM;
 
-	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-		int ret;
+	while (ret == -EAGAIN) {
+		ssize_t n;
 
+		if (len == cap) {
+			char *bigger = cap < KV_MAX_REQUEST ? realloc(buf, cap * 4) : NULL;
+
+			if (!bigger) {
+				ret = -EMSGSIZE;
+				break;
+			}
+			buf = bigger;
+			cap *= 4;
+		}
+		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -ECONNRESET;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -ECONNRESET;
+			break;
+		}
 		len += (size_t)n;
 		ret = kv_parse(buf, len, req);
-		if (ret != -EAGAIN)
-			return ret < 0 ? ret : 0;
-		if (len == sizeof(buf))
-			return -EMSGSIZE;
+		if (ret >= 0)
+			ret = 0;
 	}
+	free(buf);
+	return ret;
 }
 
 static void write_all(int fd, const char *buf, size_t len)

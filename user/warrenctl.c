@@ -22,7 +22,9 @@ static const struct {
 	{ "env", ctl_env, "add, delete and list environments of a project" },
 	{ "endpoint", ctl_endpoint, "add, delete and list workload endpoints; their variables" },
 	{ "service", ctl_service, "rename a service (its DNS names move with it)" },
-	{ "status", ctl_status, "the agent, and packet counters per environment" },
+	{ "status", ctl_status, "the agent, the mesh, and packet counters per environment" },
+	{ "apply", ctl_apply, "make a fleet state file (hosts and endpoints) the desired state" },
+	{ "host", ctl_host, "add, delete and list the fleet's hosts" },
 };
 
 static void usage(FILE *f)

@@ -42,6 +42,12 @@ static void usage(FILE *f)
 		"  --dns-resolv-conf PATH  where upstreams are read from (default /etc/resolv.conf)\n"
 		"  --dns-timeout MS   per upstream attempt, 2 attempts (default 1000)\n"
 		"  --no-dns           serve no DNS (workloads get no resolv.conf)\n"
+		"  --host NAME        this host's name in the fleet state (joins the mesh)\n"
+		"  --wg-private-key FILE  its WireGuard private key, base64 as `wg genkey` writes it\n"
+		"  --wg-device NAME   the WireGuard device (default " MESH_DEFAULT_WG_IFNAME ")\n"
+		"  --wg-mtu MTU       its MTU and the workloads' fabric route MTU (default 1420)\n"
+		"  --wg-kernel-only   never fall back to wireguard-go\n"
+		"  --uplink IFNAME    the underlay interface: XDP guard against plaintext fabric traffic\n"
 		"  --teardown         remove every endpoint, pin and the state file, then exit\n"
 		"  -v, --verbose      debug logging (libbpf and verifier messages included)\n"
 		"  -h, --help\n");
@@ -107,6 +113,7 @@ static int load_state(struct agent *a, const struct fabric_config *cfg, char *er
 
 static int teardown(struct agent *a, char *err)
 {
+	mesh_teardown(a);
 	endpoints_teardown(a);
 	resolver_host_teardown(a);
 	datapath_close(&a->dp);
@@ -136,6 +143,12 @@ int main(int argc, char **argv)
 		{ "dns-resolv-conf", required_argument, NULL, 'R' },
 		{ "dns-timeout", required_argument, NULL, 'O' },
 		{ "no-dns", no_argument, NULL, 'N' },
+		{ "host", required_argument, NULL, 'm' },
+		{ "wg-private-key", required_argument, NULL, 'k' },
+		{ "wg-device", required_argument, NULL, 'w' },
+		{ "wg-mtu", required_argument, NULL, 'M' },
+		{ "wg-kernel-only", no_argument, NULL, 'K' },
+		{ "uplink", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -160,6 +173,9 @@ int main(int argc, char **argv)
 	dc->port = 53;
 	dc->timeout_ms = 1000;
 	dc->tries = 2;
+	snprintf(a.mesh.wg_ifname, sizeof(a.mesh.wg_ifname), MESH_DEFAULT_WG_IFNAME);
+	a.mesh.mtu = MESH_DEFAULT_MTU;
+	a.mesh.allow_userspace = true;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': f4 = optarg; break;
@@ -196,6 +212,37 @@ int main(int argc, char **argv)
 		case 'U': dc->upstream = optarg; break;
 		case 'R': dc->resolv_conf = optarg; break;
 		case 'N': dns = false; break;
+		case 'm':
+			if (!name_valid(optarg)) {
+				fprintf(stderr, "warrend: --host must be a DNS label ([a-z0-9-], 1-63)\n");
+				return 2;
+			}
+			a.mesh.on = true;
+			snprintf(a.mesh.self, sizeof(a.mesh.self), "%s", optarg);
+			break;
+		case 'k': snprintf(a.mesh.key_path, sizeof(a.mesh.key_path), "%s", optarg); break;
+		case 'w':
+			if (!optarg[0] || strlen(optarg) >= IF_NAMESIZE || strchr(optarg, '/')) {
+				fprintf(stderr, "warrend: --wg-device must be an interface name (1-15 chars)\n");
+				return 2;
+			}
+			snprintf(a.mesh.wg_ifname, sizeof(a.mesh.wg_ifname), "%s", optarg);
+			break;
+		case 'M':
+			if (u32_parse(optarg, 65535, &n) || n < 1280) {
+				fprintf(stderr, "warrend: --wg-mtu must be 1280..65535\n");
+				return 2;
+			}
+			a.mesh.mtu = (int)n;
+			break;
+		case 'K': a.mesh.allow_userspace = false; break;
+		case 'u':
+			if (!optarg[0] || strlen(optarg) >= IF_NAMESIZE) {
+				fprintf(stderr, "warrend: --uplink must be an interface name\n");
+				return 2;
+			}
+			snprintf(a.mesh.uplink, sizeof(a.mesh.uplink), "%s", optarg);
+			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'H':
 			if (!strcmp(optarg, "tcx"))
@@ -231,6 +278,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "warrend: --dns-upstream: %s\n", err);
 		return 2;
 	}
+	if (a.mesh.on && !a.mesh.key_path[0] && !do_teardown) {
+		fprintf(stderr, "warrend: --host needs --wg-private-key FILE\n");
+		return 2;
+	}
+	if (a.mesh.on) {
+		char k[WG_KEY_LEN];
+
+		/* Workloads' packets to other hosts must fit the tunnel. */
+		a.fabric_mtu = a.mesh.mtu;
+		if (!do_teardown &&
+		    wg_key_read_file(a.mesh.key_path, (uint8_t *)k, err, sizeof(err))) {
+			fprintf(stderr, "warrend: --wg-private-key: %s\n", err);
+			return 2;
+		}
+		memset(k, 0, sizeof(k));
+	}
+	snprintf(a.mesh.fleet_path, sizeof(a.mesh.fleet_path), "%s.fleet", a.state_path);
 	if (fabric_config_check(&cfg, err)) {
 		fprintf(stderr, "warrend: %s\n", err);
 		return 2;
@@ -280,6 +344,9 @@ int main(int argc, char **argv)
 			err[0] = '\0';
 		}
 	}
+	/* After DNS: the fleet state may add endpoints, whose names are probed. */
+	if (!ret)
+		ret = mesh_start(&a, err);
 	if (!ret)
 		ret = server_run(&a, err);
 	if (a.dns_on)
