@@ -42,11 +42,12 @@ AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) loop maps attach attach_mesh netlink ne
 	naming resolver status server mesh fleet_ctl wg wg_genl wg_uapi warrend
 CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_service ctl_status ctl_fleet \
 	warrenctl
-UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink \
+UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
 	test_dns_wire test_dns_answer
 UNIT_LINK := $(COMMON_SRCS) dns_wire dns_view dns_answer maps netlink netns
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
-FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer
+FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
+FUZZ_LINK_fuzz_fleet := fleet wg_key addr names
 FUZZ_LINK_fuzz_dns_wire := dns_wire
 FUZZ_LINK_fuzz_dns_answer := dns_wire dns_view dns_answer model addr names
 
