@@ -84,3 +84,8 @@ ip netns exec "$ID-shop-prod-0" cat /etc/resolv.conf | sed 's/^/    /'
 
 say "Counters per environment (warrenctl status)"
 ctl status
+
+say "Next: the same fabric across hosts (scripts/demo_mesh.sh)"
+cleanup
+trap - EXIT
+exec scripts/demo_mesh.sh
