@@ -19,13 +19,15 @@ struct member {
 
 #define M(type, field) { #field, offsetof(struct type, field) }
 
+static const char *object = "veth";	/* which BPF object's BTF to read */
+
 static struct btf *object_btf(void)
 {
 	const char *dir = getenv("WARREN_BUILD") ?: "build";
 	char path[512];
 	struct btf *btf;
 
-	snprintf(path, sizeof(path), "%s/bpf/veth.bpf.o", dir);
+	snprintf(path, sizeof(path), "%s/bpf/%s.bpf.o", dir, object);
 	btf = btf__parse_elf(path, NULL);
 	if (!btf)
 		printf("# %s: %s\n", path, strerror(errno));
@@ -39,7 +41,7 @@ static void check_struct(const char *name, size_t size, const struct member *m, 
 	const struct btf_type *t;
 	int id;
 
-	if (!ASSERT_TRUE(btf != NULL, "BTF of veth.bpf.o"))
+	if (!ASSERT_TRUE(btf != NULL, "BTF of the BPF object"))
 		return;
 	id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
 	if (!ASSERT_TRUE(id > 0, name))
@@ -94,11 +96,32 @@ static void test_counters(void)
 	check_struct("warren_counters", sizeof(struct warren_counters), m, 3);
 }
 
+/* The uplink guard's own maps live in uplink.bpf.o. */
+static void test_peer(void)
+{
+	static const struct member m[] = { M(warren_peer, host_index) };
+
+	object = "uplink";
+	check_struct("warren_peer", sizeof(struct warren_peer), m, 1);
+	object = "veth";
+}
+
+static void test_uplink_cfg(void)
+{
+	static const struct member m[] = { M(warren_uplink_cfg, wg_port), M(warren_uplink_cfg, pad) };
+
+	object = "uplink";
+	check_struct("warren_uplink_cfg", sizeof(struct warren_uplink_cfg), m, 2);
+	object = "veth";
+}
+
 static struct test_case tests[] = {
 	{ "struct warren_iface matches BTF", test_iface },
 	{ "struct warren_endpoint matches BTF", test_endpoint },
 	{ "struct warren_ip6 matches BTF", test_ip6 },
 	{ "struct warren_counters matches BTF", test_counters },
+	{ "struct warren_peer matches BTF (uplink)", test_peer },
+	{ "struct warren_uplink_cfg matches BTF (uplink)", test_uplink_cfg },
 };
 
 TEST_MAIN(tests)
