@@ -35,7 +35,7 @@ SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 BPF_OBJS := veth wg uplink
 TEST_BPF_OBJS := empty veth_observe wg_observe
 
-COMMON_SRCS := log addr model statefile kv names fleet wg_key
+COMMON_SRCS := log addr model statefile kv names fleet fleet_check wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns_wire dns_view dns_answer dns_forward dns_server
 AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) loop maps attach attach_mesh netlink netns endpoint project \
@@ -47,7 +47,7 @@ UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi te
 UNIT_LINK := $(COMMON_SRCS) dns_wire dns_view dns_answer maps netlink netns
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
-FUZZ_LINK_fuzz_fleet := fleet wg_key addr names
+FUZZ_LINK_fuzz_fleet := fleet fleet_check wg_key addr names
 FUZZ_LINK_fuzz_dns_wire := dns_wire
 FUZZ_LINK_fuzz_dns_answer := dns_wire dns_view dns_answer model addr names
 

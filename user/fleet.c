@@ -5,15 +5,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fleet.h"
+#include "fleet_check.h"
 
 #define MAX_FIELDS 16
-#define MAX_HOSTS 4096
+#define MAX_HOSTS 65536
 #define MAX_ENVS 65536
 #define MAX_ENDPOINTS 1000000
 
@@ -38,12 +39,31 @@ static int fail(char *err, int line, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static void *grow(void *arr, size_t n, size_t size)
+/*
+ * Arrays hold room for a power of two of records (at least 8), so the
+ * capacity follows from the count and appending one by one stays linear.
+ */
+static size_t room(size_t n)
 {
-	/* Doubling at powers of two: n is the count before the append. */
-	if (n && (n & (n - 1)))
-		return arr;
-	return realloc(arr, (n ? n * 2 : 8) * size);
+	size_t c = 8;
+
+	while (c < n)
+		c *= 2;
+	return c;
+}
+
+/* Make room for record n + 1. */
+static int reserve(void **arr, size_t n, size_t size)
+{
+	void *p;
+
+	if (*arr && room(n + 1) == room(n))
+		return 0;
+	p = realloc(*arr, room(n + 1) * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
 }
 
 /* Split at blanks into key=value fields; the first word is the record kind. */
@@ -57,7 +77,7 @@ static int split(char *line, int lineno, const char **kind, struct field *f, int
 		char *eq = strchr(tok, '=');
 
 		if (!eq || eq == tok)
-			return fail(err, lineno, "\"%s\" is not key=value", tok);
+			return fail(err, lineno, "\"%.64s\" is not key=value", tok);
 		if (!eq[1])
 			return fail(err, lineno, "field %.*s: empty value", (int)(eq - tok), tok);
 		if (*n == MAX_FIELDS)
@@ -65,7 +85,7 @@ static int split(char *line, int lineno, const char **kind, struct field *f, int
 		*eq = '\0';
 		for (int i = 0; i < *n; i++)
 			if (!strcmp(f[i].key, tok))
-				return fail(err, lineno, "field %s: given twice", tok);
+				return fail(err, lineno, "field %.64s: given twice", tok);
 		f[*n].key = tok;
 		f[*n].value = eq + 1;
 		f[*n].used = false;
@@ -94,7 +114,7 @@ static int unused(struct field *f, int n, const char *kind, int lineno, char *er
 {
 	for (int i = 0; i < n; i++)
 		if (!f[i].used)
-			return fail(err, lineno, "field %s: not a field of %s", f[i].key, kind);
+			return fail(err, lineno, "field %.64s: not a field of %s", f[i].key, kind);
 	return 0;
 }
 
@@ -105,7 +125,7 @@ static int yes_no(const char *v, bool *out, const char *key, int lineno, char *e
 		return 0;
 	}
 	if (strcmp(v, "yes") && strcmp(v, "no"))
-		return fail(err, lineno, "field %s: must be yes or no", key);
+		return fail(err, lineno, "field %s: \"%.16s\" is not yes or no", key, v);
 	*out = !strcmp(v, "yes");
 	return 0;
 }
@@ -128,7 +148,7 @@ static int name_field(struct field *f, int n, const char *key, char *dst, bool s
 static int parse_host(struct field *f, int n, int lineno, struct fleet_host *h, char *err)
 {
 	const char *v;
-	uint32_t u;
+	uint32_t u, a4;
 	int ret;
 
 	memset(h, 0, sizeof(*h));
@@ -138,17 +158,19 @@ static int parse_host(struct field *f, int n, int lineno, struct fleet_host *h, 
 		ret = need(f, n, "underlay", &v, lineno, err);
 	if (ret)
 		return ret;
-	if (addr4_parse(v, (uint32_t *)h->underlay) == 0)
+	if (addr4_parse(v, &a4) == 0) {
+		memcpy(h->underlay, &a4, 4);
 		h->family = AF_INET;
-	else if (addr6_parse(v, h->underlay) == 0)
+	} else if (addr6_parse(v, h->underlay) == 0) {
 		h->family = AF_INET6;
-	else
+	} else {
 		return fail(err, lineno, "field underlay: \"%.64s\" is not an IPv4 or IPv6 address", v);
+	}
 	h->port = FLEET_DEFAULT_PORT;
 	v = get(f, n, "port");
 	if (v) {
 		if (u32_parse(v, 65535, &u) || !u)
-			return fail(err, lineno, "field port: must be 1..65535");
+			return fail(err, lineno, "field port: \"%.16s\" is not 1..65535", v);
 		h->port = (uint16_t)u;
 	}
 	ret = need(f, n, "public-key", &v, lineno, err);
@@ -172,7 +194,7 @@ static int parse_host(struct field *f, int n, int lineno, struct fleet_host *h, 
 	v = get(f, n, "keepalive");
 	if (v) {
 		if (u32_parse(v, 3600, &u))
-			return fail(err, lineno, "field keepalive: must be 0..3600 seconds");
+			return fail(err, lineno, "field keepalive: \"%.16s\" is not 0..3600 seconds", v);
 		h->keepalive = (uint16_t)u;
 	}
 	return unused(f, n, "host", lineno, err);
@@ -211,12 +233,13 @@ static int parse_endpoint(struct field *f, int n, int lineno, struct fleet_endpo
 		return ret;
 	v = get(f, n, "replica");
 	if (v && replica_parse(v, &e->req.replica))
-		return fail(err, lineno, "field replica: must be a number from 0 to 99999");
+		return fail(err, lineno, "field replica: \"%.16s\" is not 0..99999 (no leading zeros)",
+			    v);
 	ret = need(f, n, "slot", &v, lineno, err);
 	if (ret)
 		return ret;
 	if (u32_parse(v, UINT32_MAX, &e->slot))
-		return fail(err, lineno, "field slot: \"%.32s\" is not a number", v);
+		return fail(err, lineno, "field slot: \"%.16s\" is not a number", v);
 	if (get(f, n, "type")) {
 		ret = name_field(f, n, "type", e->req.type, true, lineno, err);
 		if (ret)
@@ -224,13 +247,53 @@ static int parse_endpoint(struct field *f, int n, int lineno, struct fleet_endpo
 	}
 	v = get(f, n, "netns");
 	if (v) {
-		if (!netns_ref_valid(v) || strlen(v) >= sizeof(e->req.netns))
+		if (!netns_ref_valid(v))
 			return fail(err, lineno, "field netns: \"%.64s\" is not a name or an absolute path",
 				    v);
 		strcpy(e->req.netns, v);
 	}
 	ret = yes_no(get(f, n, "build"), &e->req.build, "build", lineno, err);
 	return ret ?: unused(f, n, "endpoint", lineno, err);
+}
+
+/* One record, the line already cut at its comment. */
+static int parse_line(char *line, int lineno, struct fleet *f, char *err)
+{
+	struct field fields[MAX_FIELDS];
+	const char *kind;
+	int nf, ret;
+
+	for (size_t i = 0; line[i]; i++)
+		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+			return fail(err, lineno, "a control character (0x%02x)", line[i]);
+	ret = split(line, lineno, &kind, fields, &nf, err);
+	if (ret || !kind)
+		return ret;
+	if (!strcmp(kind, "host")) {
+		if (f->n_hosts >= MAX_HOSTS)
+			return fail(err, lineno, "more than %d hosts", MAX_HOSTS);
+		if (reserve((void **)&f->hosts, f->n_hosts, sizeof(*f->hosts)))
+			return -ENOMEM;
+		ret = parse_host(fields, nf, lineno, &f->hosts[f->n_hosts], err);
+		f->n_hosts += !ret;
+	} else if (!strcmp(kind, "env")) {
+		if (f->n_envs >= MAX_ENVS)
+			return fail(err, lineno, "more than %d environments", MAX_ENVS);
+		if (reserve((void **)&f->envs, f->n_envs, sizeof(*f->envs)))
+			return -ENOMEM;
+		ret = parse_env(fields, nf, lineno, &f->envs[f->n_envs], err);
+		f->n_envs += !ret;
+	} else if (!strcmp(kind, "endpoint")) {
+		if (f->n_endpoints >= MAX_ENDPOINTS)
+			return fail(err, lineno, "more than %d endpoints", MAX_ENDPOINTS);
+		if (reserve((void **)&f->endpoints, f->n_endpoints, sizeof(*f->endpoints)))
+			return -ENOMEM;
+		ret = parse_endpoint(fields, nf, lineno, &f->endpoints[f->n_endpoints], err);
+		f->n_endpoints += !ret;
+	} else {
+		ret = fail(err, lineno, "unknown record \"%.32s\" (host, env or endpoint)", kind);
+	}
+	return ret;
 }
 
 int fleet_parse(const char *text, size_t len, const struct fabric_config *cfg,
@@ -242,98 +305,48 @@ int fleet_parse(const char *text, size_t len, const struct fabric_config *cfg,
 	int lineno = 0, ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (memchr(text, '\0', len)) {
-		const char *z = memchr(text, '\0', len);
-		int l = 1;
-
-		for (const char *p = text; p < z; p++)
-			l += *p == '\n';
-		return fail(err, l, "a NUL byte");
-	}
 	while (pos < len && !ret) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
-		struct field fields[MAX_FIELDS];
-		const char *kind;
+		const char *start = text + pos, *nl = memchr(start, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - start) : len - pos;
 		char *hash;
-		int nf;
 
+		pos += n + (nl ? 1 : 0);
+		if (lineno == INT_MAX) {
+			ret = fail(err, 0, "more than %d lines", INT_MAX);
+			break;
+		}
 		lineno++;
+		if (n && start[n - 1] == '\r')
+			n--;
 		if (n > FLEET_MAX_LINE) {
 			ret = fail(err, lineno, "longer than %d characters", FLEET_MAX_LINE);
 			break;
 		}
-		memcpy(line, text + pos, n);
+		if (memchr(start, '\0', n)) {
+			ret = fail(err, lineno, "a NUL byte");
+			break;
+		}
+		memcpy(line, start, n);
 		line[n] = '\0';
-		pos += n + (nl ? 1 : 0);
-		if (n && line[n - 1] == '\r')
-			line[--n] = '\0';
 		hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
-		for (size_t i = 0; line[i]; i++)
-			if ((unsigned char)line[i] < 0x20 && line[i] != '\t') {
-				ret = fail(err, lineno, "a control character");
-				break;
-			}
-		if (ret)
-			break;
-		ret = split(line, lineno, &kind, fields, &nf, err);
-		if (ret || !kind)
-			continue;
-		if (!strcmp(kind, "host")) {
-			struct fleet_host *h;
-
-			if (f.n_hosts >= MAX_HOSTS) {
-				ret = fail(err, lineno, "more than %d hosts", MAX_HOSTS);
-				break;
-			}
-			h = grow(f.hosts, f.n_hosts, sizeof(*h));
-			if (!h) {
-				ret = -ENOMEM;
-				break;
-			}
-			f.hosts = h;
-			ret = parse_host(fields, nf, lineno, &f.hosts[f.n_hosts], err);
-			f.n_hosts += !ret;
-		} else if (!strcmp(kind, "env")) {
-			struct fleet_env *e;
-
-			if (f.n_envs >= MAX_ENVS) {
-				ret = fail(err, lineno, "more than %d environments", MAX_ENVS);
-				break;
-			}
-			e = grow(f.envs, f.n_envs, sizeof(*e));
-			if (!e) {
-				ret = -ENOMEM;
-				break;
-			}
-			f.envs = e;
-			ret = parse_env(fields, nf, lineno, &f.envs[f.n_envs], err);
-			f.n_envs += !ret;
-		} else if (!strcmp(kind, "endpoint")) {
-			struct fleet_endpoint *e;
-
-			if (f.n_endpoints >= MAX_ENDPOINTS) {
-				ret = fail(err, lineno, "more than %d endpoints", MAX_ENDPOINTS);
-				break;
-			}
-			e = grow(f.endpoints, f.n_endpoints, sizeof(*e));
-			if (!e) {
-				ret = -ENOMEM;
-				break;
-			}
-			f.endpoints = e;
-			ret = parse_endpoint(fields, nf, lineno, &f.endpoints[f.n_endpoints], err);
-			f.n_endpoints += !ret;
-		} else {
-			ret = fail(err, lineno, "unknown record \"%.32s\" (host, env or endpoint)", kind);
-		}
+		ret = parse_line(line, lineno, &f, err);
 	}
-	if (ret == -ENOMEM)
+	if (ret == -ENOMEM) {
 		snprintf(err, ERR_SIZE, "out of memory");
-	if (!ret)
-		ret = fleet_check(&f, cfg, err);
+	} else if (ret) {
+		/*
+		 * A fault between the records read so far comes on an earlier
+		 * line than this one: report that, so faults come in line order.
+		 */
+		char first[ERR_SIZE];
+
+		if (fleet_check_records(&f, cfg, true, first) == -EINVAL)
+			memcpy(err, first, ERR_SIZE);
+	} else {
+		ret = fleet_check_records(&f, cfg, false, err);
+	}
 	if (ret) {
 		fleet_free(&f);
 		return ret;
@@ -342,212 +355,6 @@ int fleet_parse(const char *text, size_t len, const struct fabric_config *cfg,
 	return 0;
 }
 
-/* "line N" for records from a file, "host NAME" for the others. */
-static const char *where(int line, const char *what, const char *name, char *buf, size_t len)
-{
-	if (line > 0)
-		snprintf(buf, len, "line %d", line);
-	else
-		snprintf(buf, len, "%s %s", what, name);
-	return buf;
-}
-
-static bool prefix4_overlap(const struct prefix4 *a, const struct prefix4 *b)
-{
-	return prefix4_within(a, b) || prefix4_within(b, a);
-}
-
-static bool prefix6_overlap(const struct prefix6 *a, const struct prefix6 *b)
-{
-	return prefix6_within(a, b) || prefix6_within(b, a);
-}
-
-/* Index arrays sorted by a key, to find duplicates in O(n log n). */
-static const struct fleet *sort_fleet;
-
-static int cmp_env_idx(const void *x, const void *y)
-{
-	const struct fleet_env *a = &sort_fleet->envs[*(const size_t *)x];
-	const struct fleet_env *b = &sort_fleet->envs[*(const size_t *)y];
-	int r = strcmp(a->project, b->project);
-
-	r = r ?: strcmp(a->env, b->env);
-	return r ?: (a->line > b->line) - (a->line < b->line);
-}
-
-static int cmp_ep_name(const void *x, const void *y)
-{
-	const struct fleet_endpoint *a = &sort_fleet->endpoints[*(const size_t *)x];
-	const struct fleet_endpoint *b = &sort_fleet->endpoints[*(const size_t *)y];
-	int r = strcmp(a->req.project, b->req.project);
-
-	r = r ?: strcmp(a->req.env, b->req.env);
-	r = r ?: strcmp(a->req.service, b->req.service);
-	r = r ?: (a->req.replica > b->req.replica) - (a->req.replica < b->req.replica);
-	return r ?: (a->line > b->line) - (a->line < b->line);
-}
-
-static int cmp_ep_slot(const void *x, const void *y)
-{
-	const struct fleet_endpoint *a = &sort_fleet->endpoints[*(const size_t *)x];
-	const struct fleet_endpoint *b = &sort_fleet->endpoints[*(const size_t *)y];
-	int r = strcmp(a->host, b->host);
-
-	r = r ?: (a->slot > b->slot) - (a->slot < b->slot);
-	return r ?: (a->line > b->line) - (a->line < b->line);
-}
-
-static size_t *sorted_idx(const struct fleet *f, size_t n, int (*cmp)(const void *, const void *))
-{
-	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-
-	if (!idx)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	sort_fleet = f;
-	qsort(idx, n, sizeof(*idx), cmp);
-	return idx;
-}
-
-static const struct fleet_env *env_lookup(const struct fleet *f, const size_t *idx,
-					  const char *project, const char *env)
-{
-	size_t lo = 0, hi = f->n_envs;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct fleet_env *e = &f->envs[idx[mid]];
-		int r = strcmp(e->project, project);
-
-		r = r ?: strcmp(e->env, env);
-		if (!r)
-			return e;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static int check_hosts(const struct fleet *f, const struct fabric_config *cfg, char *err)
-{
-	char w[96], p[ADDR_STRLEN];
-
-	for (size_t i = 0; i < f->n_hosts; i++) {
-		const struct fleet_host *h = &f->hosts[i];
-
-		where(h->line, "host", h->name, w, sizeof(w));
-		if (!prefix4_within(&h->prefix4, &cfg->fabric4)) {
-			prefix4_format(&cfg->fabric4, p, sizeof(p));
-			return fail(err, 0, "%s: field prefix4: outside the fabric's %s", w, p);
-		}
-		if (!prefix6_within(&h->prefix6, &cfg->fabric6)) {
-			prefix6_format(&cfg->fabric6, p, sizeof(p));
-			return fail(err, 0, "%s: field prefix6: outside the fabric's %s", w, p);
-		}
-		for (size_t j = 0; j < i; j++) {
-			const struct fleet_host *o = &f->hosts[j];
-
-			if (!strcmp(o->name, h->name))
-				return fail(err, 0, "%s: field name: host %s already declared%s", w,
-					    h->name, o->line ? " earlier" : "");
-			if (!memcmp(o->public_key, h->public_key, WG_KEY_LEN))
-				return fail(err, 0, "%s: field public-key: the same as host %s's", w,
-					    o->name);
-			if (o->family == h->family && o->port == h->port &&
-			    !memcmp(o->underlay, h->underlay, 16))
-				return fail(err, 0, "%s: field underlay: the same address and port as "
-					    "host %s", w, o->name);
-			if (prefix4_overlap(&o->prefix4, &h->prefix4))
-				return fail(err, 0, "%s: field prefix4: overlaps host %s's", w, o->name);
-			if (prefix6_overlap(&o->prefix6, &h->prefix6))
-				return fail(err, 0, "%s: field prefix6: overlaps host %s's", w, o->name);
-		}
-	}
-	return 0;
-}
-
-/* Slots [SLOT_FIRST, end): as the agent hands them out (model.c). */
-static uint32_t slot_end(const struct fleet_host *h)
-{
-	uint32_t n4 = prefix4_size(&h->prefix4) - 1, n6 = prefix6_size(&h->prefix6);
-	uint32_t n = n4 < n6 ? n4 : n6;
-
-	return n < 65536 ? n : 65536;
-}
-
-int fleet_check(const struct fleet *f, const struct fabric_config *cfg, char *err)
-{
-	size_t *envs = NULL, *names = NULL, *slots = NULL;
-	char w[96];
-	int ret;
-
-	ret = check_hosts(f, cfg, err);
-	if (ret)
-		return ret;
-	envs = sorted_idx(f, f->n_envs, cmp_env_idx);
-	names = sorted_idx(f, f->n_endpoints, cmp_ep_name);
-	slots = sorted_idx(f, f->n_endpoints, cmp_ep_slot);
-	if (!envs || !names || !slots) {
-		snprintf(err, ERR_SIZE, "out of memory");
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 1; i < f->n_envs; i++) {
-		const struct fleet_env *a = &f->envs[envs[i - 1]], *b = &f->envs[envs[i]];
-
-		if (!strcmp(a->project, b->project) && !strcmp(a->env, b->env)) {
-			ret = fail(err, b->line, "environment %s/%s already declared on line %d",
-				   b->project, b->env, a->line);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < f->n_endpoints; i++) {
-		const struct fleet_endpoint *e = &f->endpoints[i];
-		const struct fleet_host *h = fleet_host_find(f, e->host);
-
-		where(e->line, "endpoint on", e->host, w, sizeof(w));
-		if (!h) {
-			ret = fail(err, 0, "%s: field host: no host %s is declared", w, e->host);
-			goto out;
-		}
-		if (!env_lookup(f, envs, e->req.project, e->req.env)) {
-			ret = fail(err, 0, "%s: field env: environment %s/%s is not declared", w,
-				   e->req.project, e->req.env);
-			goto out;
-		}
-		if (e->slot < SLOT_FIRST || e->slot >= slot_end(h)) {
-			ret = fail(err, 0, "%s: field slot: %u is outside host %s's slots %u..%u", w,
-				   e->slot, h->name, SLOT_FIRST, slot_end(h) - 1);
-			goto out;
-		}
-	}
-	for (size_t i = 1; i < f->n_endpoints; i++) {
-		const struct fleet_endpoint *a = &f->endpoints[names[i - 1]];
-		const struct fleet_endpoint *b = &f->endpoints[names[i]];
-
-		if (!strcmp(a->req.project, b->req.project) && !strcmp(a->req.env, b->req.env) &&
-		    !strcmp(a->req.service, b->req.service) && a->req.replica == b->req.replica) {
-			ret = fail(err, b->line, "replica %u of %s/%s/%s already declared on line %d",
-				   b->req.replica, b->req.project, b->req.env, b->req.service, a->line);
-			goto out;
-		}
-		a = &f->endpoints[slots[i - 1]];
-		b = &f->endpoints[slots[i]];
-		if (!strcmp(a->host, b->host) && a->slot == b->slot) {
-			ret = fail(err, b->line, "field slot: slot %u of host %s already used on line %d",
-				   b->slot, b->host, a->line);
-			goto out;
-		}
-	}
-out:
-	free(envs);
-	free(names);
-	free(slots);
-	return ret;
-}
 
 /* A growing text buffer for fleet_format. */
 struct out {
@@ -561,28 +368,25 @@ static void outf(struct out *o, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (o->err)
-		return;
-	for (;;) {
+	while (!o->err) {
 		va_start(ap, fmt);
 		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
 			o->err = -EINVAL;
-			return;
-		}
-		if ((size_t)n < o->cap - o->len) {
+		} else if ((size_t)n < o->cap - o->len) {
 			o->len += (size_t)n;
 			return;
-		}
-		char *bigger = realloc(o->buf, o->cap * 2 + (size_t)n);
+		} else {
+			char *bigger = realloc(o->buf, o->cap * 2 + (size_t)n);
 
-		if (!bigger) {
-			o->err = -ENOMEM;
-			return;
+			if (!bigger)
+				o->err = -ENOMEM;
+			else {
+				o->buf = bigger;
+				o->cap = o->cap * 2 + (size_t)n;
+			}
 		}
-		o->buf = bigger;
-		o->cap = o->cap * 2 + (size_t)n;
 	}
 }
 
@@ -597,7 +401,13 @@ int fleet_format(const struct fleet *f, char **out, size_t *len)
 		const struct fleet_host *h = &f->hosts[i];
 		char u[ADDR_STRLEN], p4[ADDR_STRLEN], p6[ADDR_STRLEN], k[WG_KEY_B64_LEN + 1];
 
-		inet_ntop(h->family, h->underlay, u, sizeof(u));
+		uint32_t a4;
+
+		memcpy(&a4, h->underlay, 4);
+		if (h->family == AF_INET)
+			addr4_format(a4, u, sizeof(u));
+		else
+			addr6_format(h->underlay, u, sizeof(u));
 		prefix4_format(&h->prefix4, p4, sizeof(p4));
 		prefix6_format(&h->prefix6, p6, sizeof(p6));
 		wg_key_to_base64(h->public_key, k);
@@ -635,9 +445,10 @@ void fleet_free(struct fleet *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* Copied with the room reserve() expects, so appending to a copy stays cheap. */
 static void *dup_array(const void *src, size_t n, size_t size)
 {
-	void *p = malloc((n ? n : 1) * size);
+	void *p = malloc(room(n) * size);
 
 	if (p && n)
 		memcpy(p, src, n * size);
@@ -655,6 +466,7 @@ int fleet_copy(struct fleet *dst, const struct fleet *src)
 		.n_endpoints = src->n_endpoints,
 	};
 
+	memset(dst, 0, sizeof(*dst));
 	if (!f.hosts || !f.envs || !f.endpoints) {
 		fleet_free(&f);
 		return -ENOMEM;
@@ -673,7 +485,8 @@ struct fleet_host *fleet_host_find(const struct fleet *f, const char *name)
 
 int fleet_host_append(struct fleet *f, const struct fleet_host *h)
 {
-	struct fleet_host *arr = realloc(f->hosts, (f->n_hosts + 1) * sizeof(*arr));
+	/* Whoever allocated the array, realloc to the room it should have is cheap. */
+	struct fleet_host *arr = realloc(f->hosts, room(f->n_hosts + 1) * sizeof(*arr));
 
 	if (!arr)
 		return -ENOMEM;

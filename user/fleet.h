@@ -4,19 +4,37 @@
  * `warrenctl apply FILE` gives it whole. A line-oriented text format, one
  * record per line, fields as key=value, '#' starts a comment:
  *
- *   host name=h1 underlay=192.0.2.1 port=51820 public-key=BASE64
+ *   host name=h1 underlay=192.0.2.1 [port=51820] public-key=BASE64
  *        prefix4=10.210.1.0/24 prefix6=fd77:7761:7272:1::/64 [keepalive=25]
- *   env project=shop env=prod [ipv6-only=yes]
- *   endpoint host=h1 project=shop env=prod service=api replica=0 slot=2
- *        [type=web] [netns=NAME] [build=yes]
+ *   env project=shop env=prod [ipv6-only=no]
+ *   endpoint host=h1 project=shop env=prod service=api [replica=0] slot=2
+ *        [type=web] [netns=NAME] [build=no]
  *
  * (each record on one line). A slot is the endpoint's address index in
  * its host's prefixes (address = prefix + slot), chosen by whoever writes
  * the file, so every host knows every address without asking.
  *
+ * Lines end in LF or CRLF, the last one maybe in neither; at most
+ * FLEET_MAX_LINE bytes each, without the line end. A '#' anywhere starts
+ * a comment to the end of the line; blank and comment-only lines are
+ * skipped. NUL bytes (even in comments) and other control characters
+ * but tab are refused. Words are separated by spaces and tabs: the first
+ * is the record kind, every other one key=value with a non-empty value
+ * (the first '=' splits), keys in any order, each at most once. Values:
+ * names are DNS labels (names.h; service and type need a letter);
+ * underlay an IPv4 or IPv6 address without port; port 1..65535;
+ * public-key 44 characters of base64 (wg genkey); prefixes without host
+ * bits; keepalive 0..3600; replica 0..99999 without leading zeros; slot
+ * decimal; netns a name or an absolute path; yes|no for the flags.
+ * At most 65536 hosts, 65536 envs and 1000000 endpoints.
+ *
  * The parser checks everything that needs no knowledge of the host
- * reading it; the first fault is reported as "line N: field F: reason"
- * and nothing is returned.
+ * reading it; the first fault by line is reported as "line N: field F:
+ * reason" (a clash names the other line: "line 9: field slot: slot 5 of
+ * host h1 already used on line 7") and nothing is returned. Records not
+ * from a file (line 0) are named instead: "host h3: field prefix4: ...".
+ * fleet_format writes every key, defaults included, in the order above:
+ * hosts, then envs, then endpoints, each in array order.
  */
 #ifndef WARREN_FLEET_H
 #define WARREN_FLEET_H
@@ -75,7 +93,9 @@ struct fleet {
  *    prefixes inside the fabric's and overlapping no other host's;
  *  - envs: unique (project, env);
  *  - endpoints: host and env declared (before or after), slot in
- *    [SLOT_FIRST, size of the host's smaller prefix) and unique per host,
+ *    [SLOT_FIRST, end) and unique per host, where end is the smallest of
+ *    the host's IPv4 prefix size - 1 (its last address is never handed
+ *    out, as in model.c), its IPv6 prefix size and 65536;
  *    (project, env, service, replica) unique, netns valid if given.
  * On success *f owns the arrays (fleet_free); on failure *f is empty and
  * err says "line N: ..." (ERR_SIZE bytes).

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Between the fleet parser and its whole-file checks; not for other callers. */
+#ifndef WARREN_FLEET_CHECK_H
+#define WARREN_FLEET_CHECK_H
+
+#include "fleet.h"
+
+/*
+ * Check every record against the others; partial: the file was cut short
+ * by a fault, so an endpoint naming a host or environment not yet read is
+ * no fault. Returns 0, -EINVAL with the earliest fault in err, or -ENOMEM.
+ */
+int fleet_check_records(const struct fleet *f, const struct fabric_config *cfg, bool partial,
+			char *err);
+
+#endif
