@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,6 +43,23 @@ const char *hook_mode_name(enum hook_mode mode)
 static int prog_fd(struct datapath *dp, int d)
 {
 	return bpf_program__fd(d == 0 ? dp->skel->progs.warren_from_wl : dp->skel->progs.warren_to_wl);
+}
+
+/*
+ * Ask the kernel without touching an interface: a tcx link on an ifindex
+ * that cannot exist fails with ENODEV where tcx exists (the attach type is
+ * known, the device is not) and with EINVAL before 6.6, where the attach
+ * type is unknown. Anything else leaves the choice to the first attach.
+ */
+enum hook_mode hook_mode_detect(struct datapath *dp)
+{
+	int fd = bpf_link_create(prog_fd(dp, 0), INT_MAX, WARREN_BPF_TCX_INGRESS, NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return HOOK_TCX;
+	}
+	return fd == -ENODEV ? HOOK_TCX : fd == -EINVAL ? HOOK_CLSACT : HOOK_AUTO;
 }
 
 static void link_path(struct datapath *dp, const char *ifname, int d, char *buf, size_t len)

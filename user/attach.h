@@ -19,6 +19,8 @@ int attach_readopt(struct datapath *dp, int ifindex, const char *ifname, char *e
 /* Release the hooks of an interface (which may already be gone). */
 void detach_veth(struct datapath *dp, int ifindex, const char *ifname);
 
+/* HOOK_TCX or HOOK_CLSACT as this kernel has them (HOOK_AUTO: no answer). */
+enum hook_mode hook_mode_detect(struct datapath *dp);
 const char *hook_mode_name(enum hook_mode mode);
 
 #endif

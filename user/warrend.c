@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "attach.h"
 #include "log.h"
 #include "names.h"
 #include "resolver.h"
@@ -312,6 +313,11 @@ int main(int argc, char **argv)
 	ret = datapath_open(&a.dp, a.pin_dir, &a.model.cfg, mode, err);
 	if (ret)
 		goto out_model;
+	/* Resolved now, so status tells what the kernel offers before any attach. */
+	if (a.dp.mode == HOOK_AUTO) {
+		a.dp.mode = hook_mode_detect(&a.dp);
+		pr_info("hooks: %s\n", hook_mode_name(a.dp.mode));
+	}
 	if (do_teardown) {
 		ret = teardown(&a, err);
 		goto out_model;

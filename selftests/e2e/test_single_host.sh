@@ -5,7 +5,7 @@
 # killed mid-stream, and endpoints removed and refused.
 source "$(dirname "$0")/lib.sh"
 need_root_tools
-ktap_plan 16
+ktap_plan 17
 
 H=h1
 PROJECTS=(p1 p2) ENVS=(prod dev) SERVICES=(web api) REPLICAS=(0 1)
@@ -14,6 +14,15 @@ WLS=()
 # --- set up -------------------------------------------------------------------
 host_create $H && agent_start $H
 check "agent starts and answers" quiet ctl $H status
+
+# tcx came in Linux 6.6; before it the agent must fall back to clsact by
+# itself (scripts/vmtest.sh --kernel 6.1 runs this on such a kernel).
+IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
+want_hook=clsact; [ "$kmaj" -gt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -ge 6 ]; } && want_hook=tcx
+got_hook=$(ctl $H --json status | jq -r .agent.hook)
+diag "Linux $(uname -r): hooks by $got_hook"
+check "the agent picks tcx on Linux 6.6 and later, clsact before ($want_hook here)" \
+	test "$got_hook" = "$want_hook"
 
 setup_ok=true
 for p in "${PROJECTS[@]}"; do
