@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # make            build the datapath, warrend, warrenctl and the test programs
-# make check      run every test suite (unit, BPF_PROG_TEST_RUN, end to end)
+# make check      every test suite on this kernel, then the kernel-dependent
+#                 ones (BPF_PROG_TEST_RUN, end to end) in VMs: VM_KERNELS
+# make check-host every suite on this kernel only (unit, fuzz, progs, e2e)
+# make check-vm   progs and e2e in a VM per kernel of VM_KERNELS (6.12 6.1)
+# make vmtest     KERNEL=6.12 CMD="selftests/run.sh e2e": one VM, one command
 # make demo       bring up a demo fabric with real traffic (needs root)
 # make bench      datapath cost and throughput against baselines (needs root)
 # make deps       install missing Debian packages
@@ -57,7 +61,7 @@ TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))
 all: $(O)/warrend $(O)/warrenctl tests
 
 deps: $(O)/.deps
-$(O)/.deps: scripts/deps.sh
+$(O)/.deps: scripts/deps.sh scripts/vm_kernels.sh
 	$(Q)mkdir -p $(O)
 	$(Q)scripts/deps.sh
 	$(Q)touch $@
@@ -172,8 +176,26 @@ tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_pro
 	$(O)/selftests/warren-musl-resolve \
 	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))
 
+# Both halves run even when the first fails, so one run shows every failure.
 check: all
+	$(Q)O=$(O) selftests/run.sh; host=$$?; \
+	$(MAKE) --no-print-directory check-vm; vm=$$?; \
+	[ $$host -eq 0 ] && [ $$vm -eq 0 ]
+
+check-host: all
 	$(Q)O=$(O) selftests/run.sh
+
+VM_KERNELS ?= 6.12 6.1
+VM_SUITES ?= progs e2e
+check-vm: all
+	$(Q)failed=; for k in $(VM_KERNELS); do \
+		O=$(O) scripts/vmtest.sh --kernel $$k -- selftests/run.sh $(VM_SUITES) || failed="$$failed $$k"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "check-vm: failures on:$$failed" >&2; exit 1; fi
+
+KERNEL ?= 6.12
+vmtest: all
+	$(Q)O=$(O) scripts/vmtest.sh --kernel $(KERNEL) $(if $(CMD),-- $(CMD))
 
 check-unit check-progs check-fuzz check-e2e: all
 	$(Q)O=$(O) selftests/run.sh $(subst check-,,$@)
@@ -190,6 +212,7 @@ scan: | $(O)/.deps
 clean:
 	$(Q)rm -rf $(O)
 
-.PHONY: all deps tests check check-unit check-progs check-fuzz check-e2e demo bench scan clean
+.PHONY: all deps tests check check-host check-vm vmtest check-unit check-progs check-fuzz check-e2e \
+	demo bench scan clean
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -14,24 +14,30 @@ pkgs+=(wireguard-go wireguard-tools)
 pkgs+=(bind9-dnsutils dnsmasq-base musl-tools libclang-rt-14-dev)
 # DNS benchmark: the load generator and the servers compared against
 pkgs+=(dnsperf knot nsd unbound)
+# VM suites (scripts/vmtest.sh): qemu, a static busybox for the initramfs,
+# the tools that pack it and unpack kernel modules
+pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod)
 
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
-	exit 1
-fi
-echo "deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-# Fresh machines have no package lists yet; refresh them once if needed.
-if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/warren-deps.log 2>&1; then
-	apt-get update -qq >>/tmp/warren-deps.log 2>&1
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/warren-deps.log 2>&1 || {
-		tail -20 /tmp/warren-deps.log >&2
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
 		exit 1
-	}
+	fi
+	echo "deps: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# Fresh machines have no package lists yet; refresh them once if needed.
+	if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/warren-deps.log 2>&1; then
+		apt-get update -qq >>/tmp/warren-deps.log 2>&1
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/warren-deps.log 2>&1 || {
+			tail -20 /tmp/warren-deps.log >&2
+			exit 1
+		}
+	fi
 fi
+
+# The kernels the VM suites boot (unpacked, not installed: see the script).
+"$(dirname "$0")"/vm_kernels.sh >/dev/null

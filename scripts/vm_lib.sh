@@ -22,13 +22,14 @@ vm_bzimage_version() {
 }
 
 # vm_modules_dir VERSION: prints the modules directory and sets VM_MODROOT
-# ("" for the host's /lib/modules, else the unpacked package's root).
+# (the unpacked package's root, or "" for the host's /lib/modules). A
+# fetched package wins: it was asked for.
 vm_modules_dir() {
 	local ver=$1
-	if [ -e "/lib/modules/$ver/modules.dep" ]; then
-		VM_MODROOT=
-	elif [ -e "$VM_KERNEL_CACHE/$ver/lib/modules/$ver/modules.dep" ]; then
+	if [ -e "$VM_KERNEL_CACHE/$ver/lib/modules/$ver/modules.dep" ]; then
 		VM_MODROOT=$VM_KERNEL_CACHE/$ver
+	elif [ -e "/lib/modules/$ver/modules.dep" ]; then
+		VM_MODROOT=
 	else
 		return 1
 	fi
@@ -38,7 +39,7 @@ vm_modules_dir() {
 # vm_resolve_kernel VER|PATH: sets VM_KERNEL (the image), VM_VERSION,
 # VM_MODULES, VM_MODROOT and VM_HAS_WG ("module", "built-in" or "").
 vm_resolve_kernel() {
-	local want=$1 f v best=
+	local want=$1 f v best=$'\n'
 	if [ -f "$want" ]; then
 		VM_KERNEL=$want
 		VM_VERSION=$(vm_bzimage_version "$want") ||
@@ -46,16 +47,17 @@ vm_resolve_kernel() {
 	else
 		# A prefix matches whole version parts: "6.1" is 6.1.x, not 6.12.
 		# Real-time flavours only when asked for.
-		for f in /boot/vmlinuz-* "$VM_KERNEL_CACHE"/*/boot/vmlinuz-*; do
+		for f in "$VM_KERNEL_CACHE"/*/boot/vmlinuz-* /boot/vmlinuz-*; do
 			[ -f "$f" ] || continue
 			v=${f##*/vmlinuz-}
+			[[ "$best" == *$'\n'"$v "* ]] && continue	# fetched and installed
 			[[ "$v" == "$want" || "$v" == "$want".* || "$v" == "$want"-* ||
 			   "$v" == "$want"+* ]] || continue
 			[[ "$v" == *-rt-* && "$want" != *rt* ]] && continue
 			vm_modules_dir "$v" >/dev/null || continue
 			best+="$v $f"$'\n'
 		done
-		best=$(printf %s "$best" | sort -V -k1,1 | tail -1)
+		best=$(printf %s "$best" | sort -s -V -k1,1 | tail -1)
 		if [ -z "$best" ]; then
 			echo "vmtest: no kernel $want with modules in /boot or $VM_KERNEL_CACHE" \
 				"(scripts/vm_kernels.sh fetches Debian's)" >&2
