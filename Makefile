@@ -4,7 +4,8 @@
 # make check      every test suite on this kernel, then the kernel-dependent
 #                 ones (BPF_PROG_TEST_RUN, end to end) in VMs: VM_KERNELS
 # make check-host every suite on this kernel only (unit, fuzz, progs, e2e)
-# make check-vm   progs and e2e in a VM per kernel of VM_KERNELS (6.12 6.1)
+# make check-vm   the VM runner's own test, then progs and e2e in a VM per
+#                 kernel of VM_KERNELS (6.12 6.1)
 # make vmtest     KERNEL=6.12 CMD="selftests/run.sh e2e": one VM, one command
 # make demo       bring up a demo fabric with real traffic (needs root)
 # make bench      datapath cost and throughput against baselines (needs root)
@@ -188,7 +189,8 @@ check-host: all
 VM_KERNELS ?= 6.12 6.1
 VM_SUITES ?= progs e2e
 check-vm: all
-	$(Q)failed=; for k in $(VM_KERNELS); do \
+	$(Q)failed=; O=$(O) selftests/run.sh vm || failed=" the-runner"; \
+	for k in $(VM_KERNELS); do \
 		O=$(O) scripts/vmtest.sh --kernel $$k -- selftests/run.sh $(VM_SUITES) || failed="$$failed $$k"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "check-vm: failures on:$$failed" >&2; exit 1; fi

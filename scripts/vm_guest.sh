@@ -20,7 +20,8 @@ ln -sfn /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
-mnt tmpfs /tmp mode=1777
+# /tmp stays the overlay's: the caller's tree may live there (CI clones
+# into /tmp), and writes still go to the tmpfs upper layer only.
 mnt bpf /sys/fs/bpf mode=0700
 mnt cgroup2 /sys/fs/cgroup
 mnt debugfs /sys/kernel/debug

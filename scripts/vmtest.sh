@@ -48,6 +48,10 @@ case "$accel" in auto|kvm|tcg) ;; *) vm_die "--accel must be auto, kvm or tcg" ;
 [ "$(id -u)" -eq 0 ] || vm_die "needs root (the guest runs the suites as root)"
 command -v qemu-system-x86_64 >/dev/null || vm_die "qemu-system-x86_64 missing (make deps)"
 
+# The guest mounts its own /run, /dev, /proc and /sys over the host's.
+case "$REPO/" in
+/run/*|/dev/*|/proc/*|/sys/*) vm_die "$REPO is hidden in the guest (it mounts its own /run, /dev, /proc, /sys)" ;;
+esac
 vm_resolve_kernel "$kernel" || exit 125
 JOB=$(mktemp -d /tmp/warren-vm.XXXXXX)
 QEMU_PID=
@@ -76,10 +80,13 @@ echo "# vmtest: Linux $VM_VERSION ($VM_KERNEL), $accel, $cpus CPUs, $memory," \
 start=$(date +%s.%N)
 if [ "$use_vng" = 1 ] && command -v vng >/dev/null; then
 	# Untested here (no virtme-ng in Debian 12): vng's own initramfs and
-	# overlay, our job script, its exit status passed through.
-	vng_args=(--run "$VM_KERNEL" --cpus "$cpus" --memory "$memory" --cwd "$REPO")
+	# overlays (its /tmp is the guest's own, so the job goes inline), its
+	# exit status passed through.
+	vng_args=(--run "$VM_KERNEL" --cpus "$cpus" --memory "$memory" --cwd "$REPO"
+		  --overlay-rwdir "$REPO" --overlay-rwdir /var)
 	[ "$accel" = tcg ] && vng_args+=(--disable-kvm)
-	timeout -k 10 "$timeout" vng "${vng_args[@]}" --exec "bash $JOB/cmd.sh"
+	vng_args+=(--exec "$(paste -sd ';' "$JOB/cmd.sh")")
+	timeout -k 10 "$timeout" vng "${vng_args[@]}"
 	rc=$?
 else
 	vm_qemu "$accel" "$cpus" "$memory" "$JOB" "" "$REPO/scripts/vm_guest.sh" &

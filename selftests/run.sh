@@ -2,7 +2,11 @@
 # Run warren's test suites and report in KTAP with one closing line
 # "N passed, N failed, N skipped". Exit status 1 if anything failed.
 #
-#   selftests/run.sh [unit|progs|e2e ...]     (default: all)
+#   selftests/run.sh [unit|fuzz|progs|e2e|vm ...]
+#
+# Default: unit fuzz progs e2e, on this kernel. "vm" tests the VM runner
+# (scripts/vmtest.sh) from the host; make check-vm runs it, then progs and
+# e2e inside VMs.
 #
 # Each suite prints its own KTAP; this renumbers the results into one plan.
 # A suite that exits non-zero without reporting a failure (a crash, a
@@ -73,6 +77,10 @@ for s in "${suites[@]}"; do
 	e2e)
 		for t in selftests/e2e/test_*.sh; do
 			run_one "e2e/$(basename "$t" .sh)" bash "$t"
+		done ;;
+	vm)
+		for t in selftests/vm/test_*.sh; do
+			run_one "vm/$(basename "$t" .sh)" bash "$t"
 		done ;;
 	*)
 		echo "run.sh: unknown suite $s" >&2; exit 2 ;;
