@@ -218,6 +218,11 @@ capture() {
 		in_wl p1-prod-web-0 bash -c "echo $MARK > /dev/udp/${V6[$dst]}/9999"
 	done
 	wait $rpid
+	# tcpdump drops what it has not read yet when killed; on a slow
+	# machine (TCG in scripts/vmtest.sh) that is seconds behind, so wait
+	# until the 6 datagrams' WireGuard packets are in the file (bounded).
+	wait_for 50 bash -c '[ "$(tcpdump -r "$0" -nn "udp port 51820" 2>/dev/null | wc -l)" -ge 6 ]' \
+		"$TMP/ul.pcap"
 	sleep 0.2
 	kill $tpid; wait $tpid 2>/dev/null
 	got=$(awk '/received/ { print $2 }' "$TMP/recv.marker")
