@@ -90,6 +90,11 @@ vm_module_chain() {
 # modules for virtio, 9p and overlayfs, decompressed for busybox insmod.
 vm_build_initramfs() {
 	local out=$1 dir f base files
+	# The initramfs has no libc: a dynamically linked busybox cannot start.
+	if ! [ -x /bin/busybox ] || readelf -l /bin/busybox 2>/dev/null | grep -q INTERP; then
+		echo "vmtest: /bin/busybox is missing or not static (apt install busybox-static)" >&2
+		return 1
+	fi
 	dir=$(mktemp -d /tmp/warren-initramfs.XXXXXX)
 	mkdir -p "$dir"/{bin,dev,proc,sys,modules}
 	cp /bin/busybox "$dir/bin/busybox" || { rm -rf "$dir"; return 1; }
