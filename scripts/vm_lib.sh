@@ -161,14 +161,14 @@ vm_wait() {
 	wait "$pid" 2>/dev/null
 }
 
-# vm_kvm_works: boot the guest once under KVM until its initramfs reports
-# in. On some hosts /dev/kvm exists but every guest dies of emulation
+# vm_kvm_works INITRAMFS: boot the guest once under KVM until that
+# initramfs reports in. On some hosts /dev/kvm exists but every guest dies of emulation
 # failures, so only a boot proves it.
 vm_kvm_works() {
-	local probe pid t=0 ok=1
+	local initramfs=$1 probe pid t=0 ok=1
 	[ -w /dev/kvm ] || { echo "# vmtest: no usable /dev/kvm: TCG"; return 1; }
 	probe=$(mktemp -d /tmp/warren-vm-probe.XXXXXX)
-	cp "$JOB/initramfs.cpio.gz" "$probe/"
+	cp "$initramfs" "$probe/initramfs.cpio.gz"
 	vm_qemu kvm 1 512M "$probe" warren.probe=1 /bin/true >"$probe/log" 2>&1 &
 	pid=$!
 	# A guest that boots under KVM does so in about a second; 20 s bounds

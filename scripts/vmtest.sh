@@ -73,7 +73,7 @@ vm_build_initramfs "$JOB/initramfs.cpio.gz" || exit 125
 	printf '%q ' "$@"; echo
 } >"$JOB/cmd.sh"
 
-[ "$accel" = auto ] && { accel=tcg; vm_kvm_works && accel=kvm; }
+[ "$accel" = auto ] && { accel=tcg; vm_kvm_works "$JOB/initramfs.cpio.gz" && accel=kvm; }
 echo "# vmtest: Linux $VM_VERSION ($VM_KERNEL), $accel, $cpus CPUs, $memory," \
 	"WireGuard module: ${VM_HAS_WG:-none}"
 

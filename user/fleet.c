@@ -3,7 +3,6 @@
  * The fleet state's text format: records parsed line by line into arrays,
  * then checked as a whole. Nothing is returned unless everything holds.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
