@@ -31,7 +31,7 @@ NL_CFLAGS := $(shell pkg-config --cflags libnl-3.0 2>/dev/null || echo -I/usr/in
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 USER_CFLAGS := -std=gnu11 $(WARN) -I$(O) -Iinclude -Iuser $(NL_CFLAGS) -D_GNU_SOURCE
-USER_LDLIBS := -lbpf -lelf -lz -lnl-genl-3 -lnl-route-3 -lnl-3 -lcares
+USER_LDLIBS := -lbpf -lelf -lz -lnl-genl-3 -lnl-route-3 -lnl-3 -lcares -ljson-c
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Iinclude -Ibpf -Wall -Werror
 
 # Sanitizer build of the userspace pieces, used by the unit tests.
@@ -40,21 +40,27 @@ SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 BPF_OBJS := veth wg uplink
 TEST_BPF_OBJS := empty veth_observe wg_observe
 
-COMMON_SRCS := log addr model statefile kv names fleet fleet_check wg_key
+# userspace sources by folder (user/FOLDER/NAME.c), one folder per part:
+# lib (shared by every binary), core (the agent), dns (the shim), mesh
+# (WireGuard and the mesh datapath), fleet (the fleet state), ctl (warrenctl).
+LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json
+COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
-DNS_SRCS := dns_wire dns_view dns_answer dns_forward dns_server
-AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) loop maps attach attach_mesh netlink netns endpoint project \
-	naming resolver status server mesh fleet_ctl wg wg_genl wg_uapi warrend
-CTL_SRCS := $(COMMON_SRCS) client output ctl_project ctl_endpoint ctl_service ctl_status ctl_fleet \
-	warrenctl
+DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
+MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
+CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
+	core/project core/naming core/status core/server
+AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend
+CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
+	ctl/ctl_status ctl/ctl_fleet ctl/warrenctl
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
-	test_dns_wire test_dns_answer
-UNIT_LINK := $(COMMON_SRCS) dns_wire dns_view dns_answer maps netlink netns
+	test_dns_wire test_dns_answer test_json
+UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
-FUZZ_LINK_fuzz_fleet := fleet fleet_check wg_key addr names
-FUZZ_LINK_fuzz_dns_wire := dns_wire
-FUZZ_LINK_fuzz_dns_answer := dns_wire dns_view dns_answer model addr names
+FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names
+FUZZ_LINK_fuzz_dns_wire := dns/dns_wire
+FUZZ_LINK_fuzz_dns_answer := dns/dns_wire dns/dns_view dns/dns_answer core/model lib/addr lib/names
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
 TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))
@@ -98,7 +104,7 @@ $(O)/selftests/%.skel.h: $(O)/selftests/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # --- userspace ---------------------------------------------------------
-USER_HDRS := $(wildcard user/*.h) include/warren.h
+USER_HDRS := $(wildcard user/*/*.h) include/warren.h
 
 $(O)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(O)/.deps
 	$(call msg,CC,$@)
@@ -133,17 +139,17 @@ PROG_TEST_DEPS := selftests/progs/fixture.c selftests/progs/packets.c selftests/
 $(O)/selftests/test_progs: selftests/progs/test_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/log.c $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
 $(O)/selftests/test_mesh_progs: selftests/progs/test_mesh_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/log.c $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
 $(O)/selftests/bench_progs: selftests/progs/bench_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/log.c $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
 $(O)/selftests/warren-probe: selftests/e2e/probe.c | $(O)/.deps
 	$(call msg,CC,$@)

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "dns_answer.h"
-#include "model.h"
+#include "dns/dns_answer.h"
+#include "core/model.h"
 
 static struct model m;
 static struct dns_view v;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dns_wire.h"
+#include "dns/dns_wire.h"
 
 static void answer(const uint8_t *data, const struct dns_query *q, int rcode, size_t cap)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fleet.h"
+#include "fleet/fleet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

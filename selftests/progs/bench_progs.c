@@ -17,7 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "fixture.h"
 #include "packets.h"
 #include "veth.skel.h"

@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "test.h"
-#include "log.h"
+#include "lib/log.h"
 #include "warren.h"
 #include "packets.h"
 #include "fixture.h"

@@ -2,7 +2,7 @@
 /* Prefix parsing, membership and the n-th address. */
 #include <arpa/inet.h>
 #include "test.h"
-#include "addr.h"
+#include "lib/addr.h"
 
 static void test_prefix4_parse(void)
 {

@@ -8,8 +8,8 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include "test.h"
-#include "dns_answer.h"
-#include "model.h"
+#include "dns/dns_answer.h"
+#include "core/model.h"
 
 
 struct fix {

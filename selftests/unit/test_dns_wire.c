@@ -2,7 +2,7 @@
 /* DNS wire format: hand-made packets in, exact bytes and verdicts out. */
 #include <stdlib.h>
 #include "test.h"
-#include "dns_wire.h"
+#include "dns/dns_wire.h"
 
 /* "api.Warren.internal" A IN, id 0xabcd, RD, with an OPT (1232, DO). */
 static const uint8_t query_edns[] = {

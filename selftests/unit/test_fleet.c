@@ -10,7 +10,7 @@
 #include <arpa/inet.h>
 
 #include "test.h"
-#include "fleet.h"
+#include "fleet/fleet.h"
 
 #define K1 "0Prd1feUoSXJ4QkaEpMFvsi8zka4DHa2BnI3J8MD+2M="
 #define K2 "/loMhSIv60oqz7+BCxQRKfX9gR8QwTSyw8tmlbmyV0E="

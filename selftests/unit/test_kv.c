@@ -2,7 +2,7 @@
 /* The control protocol's framing: round trips and malformed input. */
 #include <stdlib.h>
 #include "test.h"
-#include "kv.h"
+#include "lib/kv.h"
 
 static void test_round_trip(void)
 {

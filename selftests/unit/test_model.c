@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include "test.h"
 #include "warren.h"
-#include "model.h"
-#include "maps.h"
+#include "core/model.h"
+#include "core/maps.h"
 
 static void config(struct fabric_config *cfg, const char *host4)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Names that become DNS labels, replica numbers, netns references. */
 #include "test.h"
-#include "names.h"
+#include "lib/names.h"
 
 static void test_labels(void)
 {

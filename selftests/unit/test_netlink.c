@@ -16,8 +16,8 @@
 #include <net/if.h>
 #include <sys/stat.h>
 #include "test.h"
-#include "netlink.h"
-#include "netns.h"
+#include "core/netlink.h"
+#include "core/netns.h"
 
 static const uint8_t host_mac[6] = { 0x02, 0x77, 0x00, 0x00, 0x00, 0x01 };
 static const uint8_t wl_mac[6] = { 0x02, 0x77, 0x00, 0x00, 0x00, 0x02 };

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "test.h"
-#include "statefile.h"
+#include "core/statefile.h"
 
 static char path[64];
 

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* warrend's state and the request handlers the control socket dispatches to. */
+#ifndef WARREN_AGENT_H
+#define WARREN_AGENT_H
+
+#include "dns/dns_server.h"
+#include "lib/kv.h"
+#include "core/loop.h"
+#include "core/maps.h"
+#include "mesh/mesh.h"
+#include "core/model.h"
+
+struct agent {
+	struct model model;
+	struct datapath dp;
+	char state_path[256];
+	char sock_path[256];
+	char pin_dir[256];
+	struct loop loop;
+	bool dns_on;			/* the DNS shim is serving */
+	struct dns_server dns;		/* its cfg holds the settings even when off */
+	/* MTU of workloads' fabric routes: the tunnel's in a mesh, else 0 (the link's). */
+	int fabric_mtu;
+	struct mesh mesh;
+};
+
+/*
+ * A handler reads the request, appends response records to resp and
+ * returns 0, or returns -errno with a one-line reason in err. A handler
+ * that fails leaves the model, the kernel and the state file unchanged.
+ */
+typedef int (*handler_fn)(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+
+int handle_project_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_project_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_project_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_env_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_env_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_env_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_endpoint_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_endpoint_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_endpoint_env(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_service_rename(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_apply(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_host_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_host_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_host_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+
+/* Persist the model; on failure the caller undoes its change (agent.c). */
+int agent_save(struct agent *a, char *err);
+
+/*
+ * The saved state if there is one (its directory made if missing), else
+ * an empty model for cfg; refused if it was written for other prefixes.
+ */
+int agent_load(struct agent *a, const struct fabric_config *cfg, char *err);
+
+/*
+ * Add a local endpoint (kernel side, model, resolv.conf, probe) without
+ * saving; on failure nothing is left. And its reverse.
+ */
+int endpoint_create(struct agent *a, const struct endpoint_req *r, struct endpoint *out,
+		    char *err);
+void endpoint_delete(struct agent *a, uint32_t id);
+
+/* Bring the kernel in line with the model after a start (endpoint.c). */
+int endpoints_readopt(struct agent *a, char *err);
+/* Remove every endpoint's kernel side (warrend --teardown). */
+void endpoints_teardown(struct agent *a);
+
+/* Serve the control socket until SIGINT/SIGTERM (server.c). */
+int server_run(struct agent *a, char *err);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The loaded datapath: the veth programs from their skeleton, with maps
+ * pinned by name under the agent's bpffs directory. Loading again after a
+ * restart reuses the pinned maps, so their contents (and the traffic that
+ * depends on them) outlive the agent.
+ */
+#ifndef WARREN_MAPS_H
+#define WARREN_MAPS_H
+
+#include "warren.h"
+#include "core/model.h"
+
+struct veth_bpf;
+struct wg_bpf;
+struct uplink_bpf;
+
+enum hook_mode {
+	HOOK_AUTO = 0,		/* tcx where the kernel has it (6.6+), else clsact */
+	HOOK_TCX,
+	HOOK_CLSACT,
+};
+
+struct datapath {
+	struct veth_bpf *skel;
+	struct wg_bpf *wg_skel;		/* warren_wg_in: the WireGuard device's ingress */
+	struct uplink_bpf *up_skel;	/* warren_uplink: XDP guard on the underlay */
+	char pin_dir[256];
+	enum hook_mode mode;	/* resolved on first attach (HOOK_AUTO until then) */
+};
+
+/* Make sure bpffs is mounted at /sys/fs/bpf and dir exists on it. */
+int bpffs_prepare(const char *dir, char *err);
+
+int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_config *cfg,
+		  enum hook_mode mode, char *err);
+/* Drop our handles; pinned maps and links stay, so traffic keeps flowing. */
+void datapath_close(struct datapath *dp);
+/* Remove every pin (maps and links) under the directory: full teardown. */
+int datapath_unpin_all(const char *pin_dir, char *err);
+
+/* The map values for an endpoint, as the datapath reads them. */
+void encode_iface(const struct endpoint *ep, uint32_t env_id, struct warren_iface *out);
+void encode_endpoint(const struct endpoint *ep, uint32_t env_id, struct warren_endpoint *out);
+
+int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
+		      char *err);
+/* The host's own slot (SLOT_HOST: its resolver), which workloads may reach. */
+int maps_host_put(struct datapath *dp, char *err);
+/* Remove the endpoint's entries; absent entries are fine. */
+int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep);
+/*
+ * Another host's endpoint: reachable through the WireGuard device
+ * (wg_ifindex; 0 while there is none, which the datapath treats as no
+ * endpoint). Its env_id is this host's id for the same environment.
+ */
+int maps_remote_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
+		    int wg_ifindex, char *err);
+int maps_remote_del(struct datapath *dp, const struct endpoint *ep);
+/* Delete other hosts' entries the model no longer has. */
+int maps_remote_prune(struct datapath *dp, const struct model *m);
+/* The uplink guard's peers: exactly these underlay addresses. */
+struct peer_addr {
+	int family;
+	uint8_t addr[16];
+	uint32_t host_index;
+};
+int maps_peers_set(struct datapath *dp, const struct peer_addr *peers, size_t n, char *err);
+/* This host's WireGuard port for the uplink guard (0: no mesh). */
+int maps_uplink_port(struct datapath *dp, uint16_t port, char *err);
+/* Delete entries the model does not have (after a restart). */
+int maps_prune(struct datapath *dp, const struct model *m);
+
+/* Sum of the per-CPU counters of one environment. */
+int maps_counters_read(struct datapath *dp, uint32_t env_id, struct warren_counters *sum);
+/* Zero an environment's counters (a reused id starts from nothing). */
+int maps_counters_reset(struct datapath *dp, uint32_t env_id);
+
+const char *drop_reason_name(enum warren_drop_reason r);
+
+#endif

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `status`: how the agent runs, and the datapath's counters per environment. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/agent.h"
+#include "core/attach.h"
+
+static void add_counters(struct kv *resp, const struct warren_counters *c)
+{
+	char key[32];
+
+	kv_addf(resp, "delivered-packets", "%llu", (unsigned long long)c->delivered_packets);
+	kv_addf(resp, "delivered-bytes", "%llu", (unsigned long long)c->delivered_bytes);
+	for (int r = 0; r < WARREN_DROP__MAX; r++) {
+		snprintf(key, sizeof(key), "drop-%s", drop_reason_name(r));
+		for (char *k = key; *k; k++)
+			if (*k == '_')
+				*k = '-';
+		kv_addf(resp, key, "%llu", (unsigned long long)c->drops[r]);
+	}
+}
+
+/* The DNS shim: where it listens, where it forwards, what it answered. */
+static void add_dns(struct agent *a, struct kv *resp)
+{
+	const struct dns_stats *st = &a->dns.st;
+	char buf[512];
+
+	kv_add(resp, "record", "dns");
+	kv_add(resp, "serving", a->dns_on ? "yes" : "no");
+	kv_add(resp, "domain", a->dns.cfg.domain);
+	if (!a->dns_on)
+		return;
+	addr4_format(a->dns.addr4, buf, sizeof(buf));
+	kv_add(resp, "resolver4", buf);
+	addr6_format(a->dns.addr6, buf, sizeof(buf));
+	kv_add(resp, "resolver6", buf);
+	kv_addf(resp, "port", "%u", a->dns.cfg.port);
+	kv_addf(resp, "ttl", "%u", a->dns.cfg.ttl);
+	dns_forward_servers(a->dns.fwd, buf, sizeof(buf));
+	kv_add(resp, "upstream", buf);
+	kv_addf(resp, "queries", "%llu", (unsigned long long)st->queries);
+	kv_addf(resp, "answered", "%llu", (unsigned long long)st->answered);
+	kv_addf(resp, "nodata", "%llu", (unsigned long long)st->nodata);
+	kv_addf(resp, "nxdomain", "%llu", (unsigned long long)st->nxdomain);
+	kv_addf(resp, "refused", "%llu", (unsigned long long)st->refused);
+	kv_addf(resp, "malformed", "%llu", (unsigned long long)st->malformed);
+	kv_addf(resp, "dropped", "%llu", (unsigned long long)st->dropped);
+	kv_addf(resp, "forwarded", "%llu", (unsigned long long)st->forwarded);
+	kv_addf(resp, "servfail", "%llu", (unsigned long long)st->servfail);
+	kv_addf(resp, "truncated", "%llu", (unsigned long long)st->truncated);
+	kv_addf(resp, "upstream-pending", "%zu", dns_forward_pending(a->dns.fwd));
+	kv_addf(resp, "tcp-clients", "%zu", a->dns.n_conns);
+}
+
+int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *err)
+{
+	const struct fabric_config *cfg = &a->model.cfg;
+	struct warren_counters c;
+	char buf[ADDR_STRLEN];
+	int ret;
+
+	kv_add(resp, "record", "agent");
+	kv_add(resp, "hook", hook_mode_name(a->dp.mode));
+	kv_add(resp, "pin-dir", a->pin_dir);
+	kv_add(resp, "state", a->state_path);
+	prefix4_format(&cfg->fabric4, buf, sizeof(buf));
+	kv_add(resp, "fabric4", buf);
+	prefix6_format(&cfg->fabric6, buf, sizeof(buf));
+	kv_add(resp, "fabric6", buf);
+	prefix4_format(&cfg->host4, buf, sizeof(buf));
+	kv_add(resp, "host4", buf);
+	prefix6_format(&cfg->host6, buf, sizeof(buf));
+	kv_add(resp, "host6", buf);
+	kv_addf(resp, "projects", "%zu", a->model.n_projects);
+	kv_addf(resp, "envs", "%zu", a->model.n_envs);
+	kv_addf(resp, "endpoints", "%zu", a->model.n_endpoints);
+	add_dns(a, resp);
+	mesh_status(a, resp);
+
+	/* Env 0: what could not be attributed (a hook on an unknown interface). */
+	ret = maps_counters_read(&a->dp, WARREN_ENV_NONE, &c);
+	if (ret)
+		goto fail;
+	kv_add(resp, "record", "counters");
+	kv_add(resp, "project", "");
+	kv_add(resp, "env", "");
+	kv_addf(resp, "env-id", "%u", WARREN_ENV_NONE);
+	add_counters(resp, &c);
+	for (size_t i = 0; i < a->model.n_envs; i++) {
+		const struct env *e = &a->model.envs[i];
+
+		ret = maps_counters_read(&a->dp, e->id, &c);
+		if (ret)
+			goto fail;
+		kv_add(resp, "record", "counters");
+		kv_add(resp, "project", e->project);
+		kv_add(resp, "env", e->name);
+		kv_addf(resp, "env-id", "%u", e->id);
+		add_counters(resp, &c);
+	}
+	return 0;
+fail:
+	snprintf(err, ERR_SIZE, "reading counters: %s", strerror(-ret));
+	return ret;
+}

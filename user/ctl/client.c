@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "ctl/client.h"
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int client_call(const char *sock_path, const struct kv *req, struct kv *resp)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	/* Adding an endpoint does real kernel work; give it time. */
+	struct timeval tv = { .tv_sec = 30 };
+	size_t len = 0, cap = 65536, out_len;
+	char *buf = NULL, *out = NULL;
+	int fd, ret;
+
+	if (strlen(sock_path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "warrenctl: socket path %s is too long\n", sock_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		ret = -errno;
+		fprintf(stderr, "warrenctl: cannot reach warrend at %s: %s (is warrend running?)\n",
+			sock_path, strerror(-ret));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ret = kv_format(req, &out, &out_len);
+	if (!ret)
+		ret = send_all(fd, out, out_len);
+	buf = malloc(cap);
+	if (!ret && !buf)
+		ret = -ENOMEM;
+	while (!ret) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *bigger = cap < KV_MAX_MSG ? realloc(buf, cap * 2) : NULL;
+
+			if (!bigger) {
+				ret = -EMSGSIZE;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0) {
+			ret = -ECONNRESET;
+			break;
+		}
+		len += (size_t)n;
+		ret = kv_parse(buf, len, resp);
+		if (ret >= 0) {
+			ret = 0;
+			break;
+		}
+		if (ret == -EAGAIN)
+			ret = 0;
+	}
+	if (ret)
+		fprintf(stderr, "warrenctl: talking to warrend at %s: %s\n", sock_path,
+			strerror(-ret));
+out:
+	free(out);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}

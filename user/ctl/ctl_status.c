@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* warrenctl status: the agent and the datapath's counters per environment. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl/ctl.h"
+#include "ctl/output.h"
+
+static const struct column counter_cols[] = {
+	{ "project", "PROJECT" }, { "env", "ENV" },
+	{ "delivered-packets", "DELIVERED" }, { "delivered-bytes", "BYTES" },
+	{ "drop-cross-env", "X-ENV" }, { "drop-spoofed", "SPOOFED" },
+	{ "drop-no-endpoint", "NO-EP" }, { "drop-build-phase", "BUILD" },
+	{ "drop-unknown-source", "UNK-SRC" }, { "drop-malformed", "MALFORMED" },
+	{ "drop-ttl", "TTL" }, { "drop-unknown-iface", "UNK-IF" },
+	{ "drop-plaintext", "PLAINTEXT" }, { "drop-not-peer", "NOT-PEER" },
+};
+
+static const struct column peer_cols[] = {
+	{ "host", "PEER" }, { "endpoint", "ENDPOINT" }, { "last-handshake", "HANDSHAKE" },
+	{ "rx-bytes", "RX" }, { "tx-bytes", "TX" },
+};
+
+static void print_text(const struct kv *resp)
+{
+	static const char *const agent_keys[] = { "hook", "pin-dir", "state", "fabric4", "fabric6",
+						  "host4", "host6", "projects", "envs",
+						  "endpoints" };
+	size_t agent = record_next(resp, 0, "agent");
+
+	static const char *const dns_keys[] = { "serving", "domain", "resolver4", "resolver6",
+						"port", "ttl", "upstream", "queries", "answered",
+						"nodata", "nxdomain", "refused", "malformed",
+						"dropped", "forwarded", "servfail", "truncated",
+						"upstream-pending", "tcp-clients" };
+	size_t dns = record_next(resp, 0, "dns");
+
+	for (size_t i = 0; agent < resp->n && i < sizeof(agent_keys) / sizeof(agent_keys[0]); i++)
+		printf("%-10s %s\n", agent_keys[i], record_get(resp, agent, agent_keys[i]));
+	printf("\nDNS\n");
+	for (size_t i = 0; dns < resp->n && i < sizeof(dns_keys) / sizeof(dns_keys[0]); i++)
+		if (record_get(resp, dns, dns_keys[i])[0])
+			printf("  %-17s %s\n", dns_keys[i], record_get(resp, dns, dns_keys[i]));
+	printf("\nMesh\n");
+	{
+		static const char *const mesh_keys[] = { "member", "host", "wg-device", "wg-kind",
+							 "mtu", "uplink", "uplink-xdp", "hosts",
+							 "remote-endpoints" };
+		size_t mesh = record_next(resp, 0, "mesh");
+
+		for (size_t i = 0; mesh < resp->n && i < sizeof(mesh_keys) / sizeof(mesh_keys[0]); i++)
+			if (record_get(resp, mesh, mesh_keys[i])[0])
+				printf("  %-17s %s\n", mesh_keys[i], record_get(resp, mesh, mesh_keys[i]));
+		if (record_next(resp, 0, "peer") < resp->n) {
+			printf("\n");
+			print_table(stdout, resp, "peer", peer_cols, sizeof(peer_cols) / sizeof(peer_cols[0]));
+		}
+	}
+	printf("\n");
+	print_table(stdout, resp, "counters", counter_cols,
+		    sizeof(counter_cols) / sizeof(counter_cols[0]));
+}
+
+static void print_json(const struct kv *resp)
+{
+	size_t agent = record_next(resp, 0, "agent");
+
+	printf("{\"agent\": ");
+	if (agent < resp->n)
+		print_json_object(stdout, resp, agent);
+	else
+		printf("null");
+	printf(", \"dns\": ");
+	if (record_next(resp, 0, "dns") < resp->n)
+		print_json_object(stdout, resp, record_next(resp, 0, "dns"));
+	else
+		printf("null");
+	printf(", \"mesh\": ");
+	if (record_next(resp, 0, "mesh") < resp->n)
+		print_json_object(stdout, resp, record_next(resp, 0, "mesh"));
+	else
+		printf("null");
+	printf(", \"peers\": ");
+	print_json_array(stdout, resp, "peer");
+	printf(", \"counters\": ");
+	print_json_array(stdout, resp, "counters");
+	printf("}\n");
+}
+
+int ctl_status(const struct ctl *c, int argc, char **argv)
+{
+	struct kv req, resp;
+	int ret;
+
+	if (argc > 0) {
+		bool help = is_help(argv[0]);
+
+		fprintf(help ? stdout : stderr, "Usage: warrenctl [--json] status\n");
+		return help ? EXIT_OK : EXIT_USAGE;
+	}
+	kv_init(&req);
+	kv_add(&req, "cmd", "status");
+	ret = ctl_request(c, &req, &resp);
+	if (ret == EXIT_OK) {
+		if (c->json)
+			print_json(&resp);
+		else
+			print_text(&resp);
+	}
+	kv_free(&req);
+	kv_free(&resp);
+	return ret;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This host's part in the fleet: the applied fleet state, the WireGuard
+ * device that carries the fabric between hosts, and the uplink guard.
+ *
+ * Applying a fleet state reconciles differences only: projects and
+ * environments, this host's endpoints (veths in their netns), the other
+ * hosts' endpoints (map entries and DNS names) and the device's peers
+ * are each compared with what is there, and only what differs changes.
+ * The applied state is kept next to the agent's state file, so a restart
+ * comes back to it without anyone applying it again.
+ */
+#ifndef WARREN_MESH_H
+#define WARREN_MESH_H
+
+#include <stdbool.h>
+#include <net/if.h>
+
+#include "mesh/attach_mesh.h"
+#include "fleet/fleet.h"
+#include "mesh/wg.h"
+
+#define MESH_DEFAULT_WG_IFNAME "warren-wg"
+#define MESH_DEFAULT_MTU 1420	/* WireGuard's own default: 1500 minus the IPv6 overhead */
+
+struct mesh {
+	bool on;			/* --host given: this agent is part of a fleet */
+	char self[NAME_SIZE];		/* this host's name in the fleet state */
+	char key_path[256];		/* its WireGuard private key (base64) */
+	char wg_ifname[IF_NAMESIZE];
+	int mtu;
+	bool allow_userspace;		/* wireguard-go where the kernel has none */
+	char uplink[IF_NAMESIZE];	/* "" = no uplink guard */
+	int uplink_ifindex;
+	enum xdp_mode_used xdp_mode;
+	char fleet_path[300];		/* <state>.fleet: the applied fleet state */
+
+	struct wg_dev wg;		/* kind WG_KIND_NONE until this host is in a fleet */
+	struct fleet fleet;		/* as applied; empty until then */
+	bool applied;
+};
+
+struct agent;
+struct kv;
+
+/* At start: uplink guard, then the saved fleet state if there is one. */
+int mesh_start(struct agent *a, char *err);
+/*
+ * Make the fleet state *f the applied one (taking ownership of it on
+ * success). A state this host cannot take (it is not in it, its prefixes
+ * differ from this agent's, a local endpoint without a netns or with one
+ * that does not exist) is refused before anything changes.
+ */
+int mesh_apply(struct agent *a, struct fleet *f, char *err);
+/* Status records: device kind, peers, uplink mode. */
+void mesh_status(struct agent *a, struct kv *resp);
+/* --teardown: the device, the hooks, the saved fleet state. */
+void mesh_teardown(struct agent *a);
+
+#endif
