@@ -50,9 +50,12 @@ DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_ser
 MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
 CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
 	core/project core/naming core/status core/server
+CORE_SRCS += core/attachment
 AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
 	ctl/ctl_status ctl/ctl_fleet ctl/warrenctl
+# The CNI plugin: talks to warrend with warrenctl's client, JSON through lib/json.
+CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent cni/cni_main
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
 	test_dns_wire test_dns_answer test_json
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
@@ -65,7 +68,7 @@ FUZZ_LINK_fuzz_dns_answer := dns/dns_wire dns/dns_view dns/dns_answer core/model
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
 TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))
 
-all: $(O)/warrend $(O)/warrenctl tests
+all: $(O)/warrend $(O)/warrenctl $(O)/warren-cni tests
 
 deps: $(O)/.deps
 $(O)/.deps: scripts/deps.sh scripts/vm_kernels.sh
@@ -123,6 +126,10 @@ $(O)/warrend: $(patsubst %,$(O)/user/%.o,$(AGENT_SRCS))
 $(O)/warrenctl: $(patsubst %,$(O)/user/%.o,$(CTL_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
+$(O)/warren-cni: $(patsubst %,$(O)/user/%.o,$(CNI_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -Wl,--as-needed $(USER_LDLIBS) -o $@
 
 # --- tests -------------------------------------------------------------
 TEST_CFLAGS := $(USER_CFLAGS) -Iselftests -I$(O)/selftests

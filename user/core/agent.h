@@ -47,6 +47,11 @@ int handle_apply(struct agent *a, const struct kv *req, struct kv *resp, char *e
 int handle_host_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_host_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_host_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+/* Container runtimes' attachments, by container id (attachment.c, for the CNI plugin). */
+int handle_attachment_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_attachment_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_attachment_check(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_attachment_gc(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 
 /* Persist the model; on failure the caller undoes its change (agent.c). */
 int agent_save(struct agent *a, char *err);

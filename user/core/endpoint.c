@@ -18,9 +18,6 @@
 #include "core/netns.h"
 #include "dns/resolver.h"
 
-/* The workload's end of the veth. */
-#define WL_IFNAME "warren0"
-
 /*
  * The gateway every workload sees: link-local, so it never collides with
  * a fabric address, answered by a permanent neighbour entry rather than
@@ -46,8 +43,8 @@ static int setup_workload_side(struct agent *a, const struct endpoint *ep, int n
 	ret = wnl_open(&nl);
 	if (ret)
 		goto out;
-	step = "finding " WL_IFNAME;
-	ifindex = ret = wnl_link_index(nl, WL_IFNAME);
+	step = "finding the workload's interface";
+	ifindex = ret = wnl_link_index(nl, endpoint_wl_ifname(ep));
 	if (ret < 0)
 		goto out;
 	step = "link up";
@@ -141,10 +138,11 @@ static int endpoint_build(struct agent *a, struct endpoint *ep, uint32_t env_id,
 		snprintf(err, ERR_SIZE, "netlink: %s", strerror(-ret));
 		goto out;
 	}
-	ret = wnl_veth_create(nl, ep->ifname, ep->host_mac, WL_IFNAME, ep->wl_mac, nsfd);
+	ret = wnl_veth_create(nl, ep->ifname, ep->host_mac, endpoint_wl_ifname(ep), ep->wl_mac,
+			      nsfd);
 	if (ret) {
 		snprintf(err, ERR_SIZE, "creating veth %s/%s in netns %s: %s", ep->ifname,
-			 WL_IFNAME, ep->netns,
+			 endpoint_wl_ifname(ep), ep->netns,
 			 ret == -EEXIST ? "an interface of that name exists" : strerror(-ret));
 		goto out;
 	}

@@ -29,6 +29,10 @@ static void write_endpoint(FILE *f, const struct endpoint *ep)
 		ep->id, ep->project, ep->env, ep->service, ep->replica,
 		ep->type[0] ? ep->type : "-", ep->netns, ep->build, ep->slot, a4, a6,
 		ep->ifname, hm, wm);
+	/* A CNI attachment: its container id and interface name, on the same line. */
+	if (ep->container[0])
+		fprintf(f, "endpoint-cni id=%u container=%s wl-ifname=%s\n", ep->id, ep->container,
+			endpoint_wl_ifname(ep));
 }
 
 int statefile_save(const struct model *m, const char *path, char *err)
@@ -171,6 +175,21 @@ static int parse_endpoint(const struct line *l, struct endpoint *ep)
 	return 0;
 }
 
+/* Follows its endpoint's line (write_endpoint). */
+static int parse_endpoint_cni(struct model *m, const struct line *l)
+{
+	const char *c = field(l, "container"), *ifn = field(l, "wl-ifname");
+	struct endpoint *ep;
+	uint32_t id;
+
+	if (u32_parse(field(l, "id"), UINT32_MAX, &id) || !(ep = model_endpoint_by_id(m, id)) ||
+	    !container_id_valid(c) || !ifname_valid(ifn))
+		return -EINVAL;
+	strcpy(ep->container, c);
+	strcpy(ep->wl_ifname, ifn);
+	return 0;
+}
+
 static int parse_line(struct model *m, struct line *l, char *err)
 {
 	struct endpoint ep;
@@ -220,6 +239,8 @@ static int parse_line(struct model *m, struct line *l, char *err)
 		}
 		return model_endpoint_insert(m, &ep, err);
 	}
+	if (!strcmp(l->word, "endpoint-cni") && !l->arg)
+		return parse_endpoint_cni(m, l);
 	return -EINVAL;
 }
 
