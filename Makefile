@@ -163,6 +163,12 @@ $(O)/selftests/warren-probe: selftests/e2e/probe.c | $(O)/.deps
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
 
+# The same tool, static, for container images with nothing else in them (test_podman.sh).
+$(O)/selftests/warren-probe-static: selftests/e2e/probe.c | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -static -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
+
 $(O)/selftests/warren-dnsq: selftests/e2e/dnsq.c | $(O)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -187,7 +193,7 @@ $(O)/selftests/fuzz/%: selftests/fuzz/%.c $$(addprefix user/,$$(addsuffix .c,$$(
 tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
 	$(O)/selftests/test_mesh_progs \
 	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
-	$(O)/selftests/warren-musl-resolve \
+	$(O)/selftests/warren-musl-resolve $(O)/selftests/warren-probe-static \
 	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))
 
 # Both halves run even when the first fails, so one run shows every failure.

@@ -9,7 +9,8 @@
  *     ["socket": "/run/warren/warrend.sock"], ["service": "app"], ["containerType": "web"] }
  *
  * The endpoint's service comes from, in order: CNI_ARGS WARREN_SERVICE,
- * the runtime's aliases for this network (runtimeConfig.aliases), the
+ * the runtime's aliases for this network (runtimeConfig.aliases, except
+ * the short container id podman adds), the
  * container name (CNI_ARGS K8S_POD_NAME, which podman sets), the
  * netconf's "service". Names are made DNS labels (api_1 -> api-1).
  */
@@ -294,7 +295,11 @@ void cni_sanitize(const char *in, char *out, size_t size)
 		out[0] = '\0';
 }
 
-/* The first alias the runtime gives for this network that makes a service name. */
+/*
+ * The first alias the runtime gives for this network that makes a service
+ * name. Podman adds the short container id as an alias of every container:
+ * an alias that begins the container id is no name.
+ */
 static void alias_service(const struct cni_req *r, char *out, size_t size)
 {
 	struct jv *aliases = jv_get(jv_get(jv_get(r->conf, "runtimeConfig"), "aliases"), r->name);
@@ -303,7 +308,7 @@ static void alias_service(const struct cni_req *r, char *out, size_t size)
 	for (size_t i = 0; i < jv_len(aliases) && !out[0]; i++) {
 		const char *s = jv_str(jv_at(aliases, i));
 
-		if (s)
+		if (s && strncmp(s, r->container, strlen(s)))
 			cni_sanitize(s, out, size);
 	}
 }
