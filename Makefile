@@ -10,6 +10,8 @@
 # make demo       bring up a demo fabric with real traffic (needs root)
 # make bench      datapath cost and throughput against baselines (needs root)
 # make deps       install missing Debian packages
+# make install    binaries, the CNI plugin, the systemd unit, config, man pages
+#                 (PREFIX=/usr/local DESTDIR= CNI_BIN_DIR=/usr/lib/cni SYSCONFDIR=/etc)
 # make clean
 # V=1 shows the commands; O=DIR puts the build elsewhere (default build/).
 
@@ -233,6 +235,41 @@ scan: | $(O)/.deps
 clean:
 	$(Q)rm -rf $(O)
 
+# --- install (scripts/install/: the unit, the default config, man pages) ----
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+# Where podman and Debian's containernetworking-plugins look first.
+CNI_BIN_DIR ?= /usr/lib/cni
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_FILES := $(SBINDIR)/warrend $(SBINDIR)/warrenctl $(CNI_BIN_DIR)/warren \
+	$(SYSTEMD_UNIT_DIR)/warrend.service $(MANDIR)/man8/warrend.8 $(MANDIR)/man8/warrenctl.8 \
+	$(MANDIR)/man8/warren-cni.8 $(PREFIX)/share/doc/warren/warren-shop-prod.conflist.example
+
+install: $(O)/warrend $(O)/warrenctl $(O)/warren-cni
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/warren $(DESTDIR)$(PREFIX)/share/doc/warren
+	$(Q)install -m 0755 $(O)/warrend $(O)/warrenctl $(DESTDIR)$(SBINDIR)/
+	$(Q)install -m 0755 $(O)/warren-cni $(DESTDIR)$(CNI_BIN_DIR)/warren
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		scripts/install/warrend.service.in > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/warrend.service
+	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/warrend.service
+	$(Q)install -m 0644 scripts/install/warrend.8 scripts/install/warrenctl.8 \
+		scripts/install/warren-cni.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 scripts/install/warren-shop-prod.conflist.example \
+		$(DESTDIR)$(PREFIX)/share/doc/warren/
+	@# The host's own settings survive a reinstall.
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/warren/warrend.conf ] || \
+		install -m 0644 scripts/install/warrend.conf $(DESTDIR)$(SYSCONFDIR)/warren/warrend.conf
+
+# The config file stays (it is the host's); so do the state and the pins.
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
+
+.PHONY: install uninstall
 .PHONY: all deps tests check check-host check-vm vmtest check-unit check-progs check-fuzz check-e2e \
 	demo bench scan clean
 .DELETE_ON_ERROR:
