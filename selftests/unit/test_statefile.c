@@ -35,6 +35,14 @@ static void setup(struct model *m)
 	model_endpoint_prepare(m, &r, &ep, err);
 	ep.ifindex = 99;
 	model_endpoint_insert(m, &ep, err);
+	/* A CNI attachment beside it. */
+	strcpy(r.service, "api");
+	strcpy(r.type, "");
+	strcpy(r.container, "94bac0ce73e0");
+	strcpy(r.wl_ifname, "eth1");
+	r.replica = 0;
+	model_endpoint_prepare(m, &r, &ep, err);
+	model_endpoint_insert(m, &ep, err);
 	m->slot_cursor = 40;
 }
 
@@ -69,6 +77,10 @@ static void test_round_trip(void)
 		ASSERT_MEMEQ(y->wl_mac, x->wl_mac, 6, "mac");
 		ASSERT_STREQ(y->ifname, x->ifname, "ifname");
 	}
+	y = model_endpoint_by_container(&b, "94bac0ce73e0", "eth1");
+	if (ASSERT_TRUE(y != NULL, "attachment back by container id"))
+		ASSERT_STREQ(y->service, "api", "attachment's service");
+	ASSERT_STREQ(x->container, "", "a plain endpoint has no container");
 	model_free(&b);
 out:
 	model_free(&a);
@@ -95,6 +107,7 @@ static void test_bad_files(void)
 		  "env project=a name=y id=1 ipv6-only=0\n", 8 },
 		{ "endpoint id=1 project=a env=b\n", 6 },
 		{ "bogus\n", 6 },
+		{ "endpoint-cni id=9 container=c wl-ifname=eth0\n", 6 },	/* no endpoint 9 */
 	};
 	struct model m;
 	char err[ERR_SIZE], want[32], text[1024];
