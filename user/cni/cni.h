@@ -68,6 +68,8 @@ struct cni_req {
 /* Fill r from the environment and stdin; on failure e says why (cni_config.c). */
 int cni_req_read(struct cni_req *r, struct cni_err *e);
 void cni_req_free(struct cni_req *r);
+/* The netconf part alone, for r->cmd (the fuzz target's entry: selftests/fuzz/fuzz_cni.c). */
+int cni_conf_parse(struct cni_req *r, const char *text, size_t len, struct cni_err *e);
 /* Decide the service name and type for ADD (cni_config.c). */
 int cni_req_name(struct cni_req *r, struct cni_err *e);
 /* A runtime's container name as a DNS label with a letter, or "" (cni_config.c). */

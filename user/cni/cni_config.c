@@ -203,7 +203,7 @@ static int conf_str(const struct jv *conf, const char *key, char *dst, size_t si
 	return 0;
 }
 
-static int parse_conf(struct cni_req *r, const char *text, size_t len, struct cni_err *e)
+int cni_conf_parse(struct cni_req *r, const char *text, size_t len, struct cni_err *e)
 {
 	char why[256], type[64];
 
@@ -260,7 +260,7 @@ int cni_req_read(struct cni_req *r, struct cni_err *e)
 		return 0;
 	}
 	/* The version first: a bad one is told in the newest version we speak. */
-	ret = parse_conf(r, text, len, e);
+	ret = cni_conf_parse(r, text, len, e);
 	if (ret && !cni_version_supported(r->version))
 		strcpy(r->version, CNI_VERSION_LATEST);
 	free(text);
