@@ -55,8 +55,9 @@ DEV=$(conf shop dev)
 cni VERSION "" "" "" <<<'{"cniVersion":"1.0.0"}'
 check "VERSION lists 1.0.0 and 1.1.0" eval 'succeeded && jq -e ".cniVersion == \"1.0.0\" and
 	(.supportedVersions | index(\"1.0.0\") and index(\"1.1.0\"))" "$TMP/out" >/dev/null'
+cni VERSION "" "" "" <<<'{"cniVersion":"0.9.9"}'; a=$(jq -r .cniVersion "$TMP/out")
 cni ADD c1 "$(nsp c1)" eth0 <<<"$(conf shop prod 0.9.9)"
-check "unknown cniVersion: code 1" code 1
+check "unknown cniVersion: code 1 (VERSION still answers, in 1.1.0)" eval 'code 1 && [ "$a" = 1.1.0 ]'
 cni ADD c1 "$(nsp c1)" eth0 <<<'{"cniVersion": "1.0.0", "name": '
 check "bad JSON: code 6" code 6
 cni "" c1 "$(nsp c1)" eth0 <<<"$PROD"; a=$RC; code 4 && cni FROB c1 "$(nsp c1)" eth0 <<<"$PROD"

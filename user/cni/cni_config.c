@@ -213,12 +213,15 @@ int cni_conf_parse(struct cni_req *r, const char *text, size_t len, struct cni_e
 		return cni_fail(e, CNI_ERR_DECODE, NULL, "network config must be a JSON object");
 	if (conf_str(r->conf, "cniVersion", r->version, sizeof(r->version), true, e))
 		return -1;
+	/* VERSION is how a runtime learns what we speak: it answers any version. */
+	if (r->cmd == CMD_VERSION) {
+		if (!cni_version_supported(r->version))
+			strcpy(r->version, CNI_VERSION_LATEST);
+		return 0;
+	}
 	if (!cni_version_supported(r->version))
 		return cni_fail(e, CNI_ERR_VERSION, "supported: 1.0.0, 1.1.0",
 				"incompatible CNI version %s", r->version);
-	/* VERSION needs nothing but the version. */
-	if (r->cmd == CMD_VERSION)
-		return 0;
 	if (conf_str(r->conf, "name", r->name, sizeof(r->name), true, e) ||
 	    conf_str(r->conf, "type", type, sizeof(type), true, e) ||
 	    conf_str(r->conf, "project", r->project, sizeof(r->project), true, e) ||
