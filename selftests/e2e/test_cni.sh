@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 need_root_tools
 CNI=$O/warren-cni
 command -v "$CNI" >/dev/null || { echo "1..0 # SKIP missing $CNI"; exit 1; }
-ktap_plan 32
+ktap_plan 33
 
 H=h1
 HNS=$(host_ns $H)
@@ -47,7 +47,7 @@ host_create $H
 agent_start $H || { echo "Bail out! agent did not start"; exit 1; }
 ctl $H project add shop && ctl $H env add shop prod >/dev/null && ctl $H env add shop dev >/dev/null ||
 	{ echo "Bail out! setup"; exit 1; }
-for w in c1 c2 c3 c4 c5 c6 k1 k2; do wl_create $w || exit 1; done
+for w in c1 c2 c3 c4 c5 c6 c7 k1 k2; do wl_create $w || exit 1; done
 PROD=$(conf shop prod)
 DEV=$(conf shop dev)
 
@@ -117,6 +117,10 @@ check "service from the runtime's aliases, replica from WARREN_REPLICA, 1.0.0 re
 cni ADD cid-1 "$(nsp c1)" eth1 "WARREN_SERVICE=api" <<<"$PROD"
 check "ADD repeated for the same container: the same result, nothing new" eval 'succeeded &&
 	[ "$(jq -c .ips "$TMP/out")" = "$(jq -c .ips "$TMP/add1")" ] && [ "$(endpoints)" = 4 ]'
+cni ADD cid-7 "$(nsp c7)" eth0 "WARREN_SERVICE=api;WARREN_REPLICA=1" <<<"$PROD"
+check "ADD of a replica another container holds: code 100 with warrend's reason, nothing left" eval '
+	code 100 && jq -e ".details | test(\"exists\")" "$TMP/out" >/dev/null && ! has_link c7 eth0 &&
+	[ "$(endpoints)" = 4 ]'
 
 # --- CHECK ---------------------------------------------------------------------------
 prev() { jq -c --slurpfile r "$1" '. + {prevResult: $r[0]}' <<<"$PROD"; }
@@ -182,14 +186,16 @@ check "plugin killed during ADD, then DEL: nothing left" eval 'silent_ok && ! ha
 links_before=$(host_links)
 cp "$(host_state $H)" "$TMP/state.before"
 cni ADD cid-k2 "$(nsp k2)" eth0 "WARREN_SERVICE=killed" <<<"$PROD"
-agent_kill9 $H; cp "$TMP/state.before" "$(host_state $H)"; agent_start $H
+agent_kill9 $H; cp "$TMP/state.before" "$(host_state $H)"
 left=0; has_link k2 eth0 && [ "$(host_links)" -gt "$links_before" ] && left=1
-cni DEL cid-k2 "$(nsp k2)" eth0 <<<"$PROD"
-check "warrend killed during ADD, restarted, then DEL: no interface, endpoint or map entry left" eval '[ $left = 1 ] && silent_ok &&
+agent_start $H
+check "warrend killed during ADD and restarted: no interface, endpoint or map entry left" eval '[ $left = 1 ] &&
 	! has_link k2 eth0 && [ "$(host_links)" = "$links_before" ] && [ "$(endpoints)" = "$n_before" ] &&
 	[ "$(map_ifaces)" = "$n_before" ]'
+cni DEL cid-k2 "$(nsp k2)" eth0 <<<"$PROD"; a=$RC
+cni ADD cid-k2 "$(nsp k2)" eth0 "WARREN_SERVICE=killed" <<<"$PROD"; b=$RC
 cni DEL cid-k2 "$(nsp k2)" eth0 <<<"$PROD"
-check "and DEL again still succeeds" silent_ok
+check "then the runtime's DEL succeeds, and the same ADD again works (the veth name is free)" eval '[ $a = 0 ] && [ $b = 0 ] && silent_ok && ! has_link k2 eth0'
 
-echo "# $((T_N - T_FAIL)) passed, $T_FAIL failed"; [ -n "${CNI_KEEP_LOG:-}" ] && cp "$TMP/$H.log" "$CNI_KEEP_LOG"
+echo "# $((T_N - T_FAIL)) passed, $T_FAIL failed"
 finish

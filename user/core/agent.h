@@ -52,6 +52,11 @@ int handle_attachment_add(struct agent *a, const struct kv *req, struct kv *resp
 int handle_attachment_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_attachment_check(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_attachment_gc(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+/*
+ * After a start: remove warren veths no endpoint owns, left by an ADD the
+ * agent did not live through (veth made, state not saved). attachment.c.
+ */
+void attachments_sweep(struct agent *a);
 
 /* Persist the model; on failure the caller undoes its change (agent.c). */
 int agent_save(struct agent *a, char *err);

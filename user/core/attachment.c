@@ -6,7 +6,7 @@
  * kernel; everything happens here, in the agent, one request at a time:
  *
  *   attachment-add    container, ifname, netns, project, env, service [replica] [type]
- *   attachment-del    container, ifname [netns]      (an unknown container is fine)
+ *   attachment-del    container, ifname              (an unknown container is fine)
  *   attachment-check  container, ifname [netns]      (drift: interface or map entry gone)
  *   attachment-gc     project, env, valid=CONTAINER/IFNAME ...   (the rest goes)
  */
@@ -16,7 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <net/if.h>
+
 #include "core/agent.h"
+#include "core/attach.h"
 #include "core/netlink.h"
 #include "core/netns.h"
 #include "dns/resolver.h"
@@ -161,40 +164,45 @@ static int delete_endpoint(struct agent *a, uint32_t id, char *err)
 	return ret;
 }
 
-/*
- * A warren veth left in a netns by an ADD the agent did not live through
- * (killed between creating the veth and saving the state): the workload
- * end carries warren's MAC prefix (model.c, endpoint_macs) and no endpoint
- * owns it. Deleting it takes the host end with it.
- */
-static void remove_leftover(struct agent *a, const char *netns, const char *ifname)
+static bool ifname_owned(const struct model *m, const char *ifname)
 {
-	int nsfd, saved = -1, ifindex;
-	struct wnl *nl = NULL;
+	for (size_t i = 0; i < m->n_endpoints; i++)
+		if (!strcmp(m->endpoints[i].ifname, ifname))
+			return true;
+	return false;
+}
+
+/*
+ * A veth is warren's when its host end is named wrn<id> and carries
+ * warren's gateway MAC prefix (model.c, endpoint_macs). One no endpoint
+ * owns was made by an ADD the agent did not finish (killed between the
+ * veth and the state file): deleting the host end takes the workload's end
+ * with it, and the map entries went with maps_prune() already.
+ */
+void attachments_sweep(struct agent *a)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct wnl *nl;
 	uint8_t mac[6];
 
-	if (!netns || !netns_ref_valid(netns))
+	if (!ifs)
 		return;
-	nsfd = netns_open(netns);
-	if (nsfd < 0)
-		return;	/* the netns is gone, and the veth with it */
-	if (netns_enter(nsfd, &saved))
-		goto out;
 	if (wnl_open(&nl))
 		goto out;
-	ifindex = wnl_link_index(nl, ifname);
-	if (ifindex > 0 && !wnl_link_mac(nl, ifindex, mac) && mac[0] == 0x06 && mac[1] == 0x77) {
-		for (size_t i = 0; i < a->model.n_endpoints; i++)
-			if (!memcmp(a->model.endpoints[i].wl_mac, mac, 6))
-				goto out;
-		pr_warn("netns %s: removing %s, left by an unfinished attachment\n", netns, ifname);
-		wnl_link_del(nl, ifindex);
+	for (i = ifs; i->if_index; i++) {
+		const char *n = i->if_name;
+
+		if (strncmp(n, "wrn", 3) || !n[3] || strspn(n + 3, "0123456789") != strlen(n + 3) ||
+		    ifname_owned(&a->model, n) || wnl_link_mac(nl, (int)i->if_index, mac) ||
+		    mac[0] != 0x02 || mac[1] != 0x77)
+			continue;
+		pr_warn("%s: a veth no endpoint owns (an unfinished attachment); removing it\n", n);
+		detach_veth(&a->dp, (int)i->if_index, n);
+		wnl_link_del(nl, (int)i->if_index);
 	}
+	wnl_close(nl);
 out:
-	if (nl)
-		wnl_close(nl);
-	netns_leave(saved);
-	close(nsfd);
+	if_freenameindex(ifs);
 }
 
 int handle_attachment_del(struct agent *a, const struct kv *req, struct kv *resp, char *err)
@@ -208,7 +216,6 @@ int handle_attachment_del(struct agent *a, const struct kv *req, struct kv *resp
 	ep = model_endpoint_by_container(&a->model, container, ifname);
 	if (!ep) {
 		/* DEL is idempotent: nothing to remove is success. */
-		remove_leftover(a, kv_get(req, "netns"), ifname);
 		kv_add(resp, "record", "attachment-gone");
 		return 0;
 	}

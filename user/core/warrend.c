@@ -94,6 +94,8 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 	}
 	ret = endpoints_readopt(a, err);
 	if (!ret)
+		attachments_sweep(a);
+	if (!ret)
 		ret = resolver_host_setup(a, err);
 	if (!ret && dns) {
 		uint32_t a4;
