@@ -233,7 +233,8 @@ bench: all
 	$(Q)O=$(O) scripts/bench.sh
 
 scan: | $(O)/.deps
-	$(Q)scan-build --status-bugs -o $(O)/scan $(MAKE) --no-print-directory O=$(O)/scan-build $(O)/scan-build/warrend $(O)/scan-build/warrenctl
+	$(Q)scan-build --status-bugs -o $(O)/scan $(MAKE) --no-print-directory O=$(O)/scan-build $(O)/scan-build/warrend $(O)/scan-build/warrenctl \
+		$(O)/scan-build/warren-cni
 
 clean:
 	$(Q)rm -rf $(O)

@@ -134,6 +134,7 @@ int cni_agent_gc(const struct cni_req *r, struct cni_err *e)
 	int err = 0, ret;
 
 	kv_init(&req);
+	kv_init(&resp);
 	if (kv_add(&req, "cmd", "attachment-gc") || kv_add(&req, "project", r->project) ||
 	    kv_add(&req, "env", r->env))
 		ret = cni_fail(e, CNI_ERR_IO, NULL, "building the request: out of memory");
@@ -159,6 +160,7 @@ int cni_agent_status(const struct cni_req *r, struct cni_err *e)
 	int err = 0, ret;
 
 	kv_init(&req);
+	kv_init(&resp);
 	ret = kv_add(&req, "cmd", "env-list") ? cni_fail(e, CNI_ERR_IO, NULL, "out of memory") :
 						 call(r, &req, &resp, &err, CNI_ERR_UNAVAILABLE, e);
 	kv_free(&req);

@@ -255,7 +255,7 @@ int cni_req_read(struct cni_req *r, struct cni_err *e)
 
 	memset(r, 0, sizeof(*r));
 	strcpy(r->version, CNI_VERSION_LATEST);
-	if (parse_command(r, e) || read_env(r, e) || read_stdin(&text, &len, e))
+	if (parse_command(r, e) || read_env(r, e) || read_stdin(&text, &len, e) || !text)
 		return -1;
 	/* VERSION with nothing on stdin: answer as the newest version. */
 	if (r->cmd == CMD_VERSION && strspn(text, " \t\r\n") == len) {
