@@ -41,6 +41,8 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "$PM/tmp"
+# Locks in tmp_dir too, not in the machine-wide /dev/shm/libpod_lock.
+lock_type = "file"
 EOF
 export CONTAINERS_CONF=$PM/containers.conf
 pm() { podman --root "$PM/root" --runroot "$PM/run" --storage-driver vfs "$@"; }
