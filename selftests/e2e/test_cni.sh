@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 need_root_tools
 CNI=$O/warren-cni
 command -v "$CNI" >/dev/null || { echo "1..0 # SKIP missing $CNI"; exit 1; }
-ktap_plan 33
+ktap_plan 35
 
 H=h1
 HNS=$(host_ns $H)
@@ -47,7 +47,7 @@ host_create $H
 agent_start $H || { echo "Bail out! agent did not start"; exit 1; }
 ctl $H project add shop && ctl $H env add shop prod >/dev/null && ctl $H env add shop dev >/dev/null ||
 	{ echo "Bail out! setup"; exit 1; }
-for w in c1 c2 c3 c4 c5 c6 c7 k1 k2; do wl_create $w || exit 1; done
+for w in c1 c2 c3 c4 c5 c6 c7 k1 k2 k3; do wl_create $w || exit 1; done
 PROD=$(conf shop prod)
 DEV=$(conf shop dev)
 
@@ -196,6 +196,25 @@ cni DEL cid-k2 "$(nsp k2)" eth0 <<<"$PROD"; a=$RC
 cni ADD cid-k2 "$(nsp k2)" eth0 "WARREN_SERVICE=killed" <<<"$PROD"; b=$RC
 cni DEL cid-k2 "$(nsp k2)" eth0 <<<"$PROD"
 check "then the runtime's DEL succeeds, and the same ADD again works (the veth name is free)" eval '[ $a = 0 ] && [ $b = 0 ] && silent_ok && ! has_link k2 eth0'
+# Killed earlier still, before the map entries: the veth stays through the
+# restart (nothing says it is this agent's), and the runtime's DEL removes it.
+cp "$(host_state $H)" "$TMP/state.before"
+cni ADD cid-k3 "$(nsp k3)" eth0 "WARREN_SERVICE=killed" <<<"$PROD"
+ifx=$(ip -n "$HNS" -o link show | awk -F': ' '$2 ~ /^wrn/ {print $1 " " $2}' | sort -n | tail -1 | cut -d' ' -f1)
+agent_kill9 $H; cp "$TMP/state.before" "$(host_state $H)"
+bpftool map delete pinned "$(host_pins $H)/warren_ifaces" key $(printf '%d %d %d %d' $((ifx & 255)) $(((ifx >> 8) & 255)) 0 0)
+agent_start $H; a=0; has_link k3 eth0 && a=1
+cni DEL cid-k3 "$(nsp k3)" eth0 <<<"$PROD"
+check "killed before its map entries: the veth survives the restart, the runtime's DEL removes it" eval '
+	[ $a = 1 ] && silent_ok && ! has_link k3 eth0 && [ "$(host_links)" = "$links_before" ]'
+# A second agent in the same namespace (its own pins, state, socket) leaves the first one's veths alone.
+cni ADD cid-k3 "$(nsp k3)" eth0 "WARREN_SERVICE=kept" <<<"$PROD"; links_now=$(host_links)
+nsenter --net="/run/netns/$HNS" "$WARREND" --pin-dir "$(host_pins $H)-2" --socket "$TMP/second.sock" \
+	--state "$TMP/second.state" --no-dns >"$TMP/second.log" 2>&1 & second=$!
+wait_for 50 quiet "$WARRENCTL" --socket "$TMP/second.sock" status; kill $second; wait $second 2>/dev/null
+check "a second agent in the same namespace removes none of the first one's veths" eval '
+	[ "$(host_links)" = "$links_now" ] && has_link k3 eth0 && ! grep -q "owns" "$TMP/second.log"'
+cni DEL cid-k3 "$(nsp k3)" eth0 <<<"$PROD"
 
 echo "# $((T_N - T_FAIL)) passed, $T_FAIL failed"
 finish

@@ -53,8 +53,9 @@ int handle_attachment_del(struct agent *a, const struct kv *req, struct kv *resp
 int handle_attachment_check(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_attachment_gc(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 /*
- * After a start: remove warren veths no endpoint owns, left by an ADD the
- * agent did not live through (veth made, state not saved). attachment.c.
+ * At a start, before endpoints_readopt(): remove veths this datapath put
+ * in its maps that no endpoint owns, left by an ADD the agent did not live
+ * through (veth made, state not saved). attachment.c.
  */
 void attachments_sweep(struct agent *a);
 

@@ -6,7 +6,7 @@
  * kernel; everything happens here, in the agent, one request at a time:
  *
  *   attachment-add    container, ifname, netns, project, env, service [replica] [type]
- *   attachment-del    container, ifname              (an unknown container is fine)
+ *   attachment-del    container, ifname [netns]      (an unknown container is fine)
  *   attachment-check  container, ifname [netns]      (drift: interface or map entry gone)
  *   attachment-gc     project, env, valid=CONTAINER/IFNAME ...   (the rest goes)
  */
@@ -173,11 +173,13 @@ static bool ifname_owned(const struct model *m, const char *ifname)
 }
 
 /*
- * A veth is warren's when its host end is named wrn<id> and carries
- * warren's gateway MAC prefix (model.c, endpoint_macs). One no endpoint
- * owns was made by an ADD the agent did not finish (killed between the
- * veth and the state file): deleting the host end takes the workload's end
- * with it, and the map entries went with maps_prune() already.
+ * A veth is ours when its host end is named wrn<id>, carries warren's
+ * gateway MAC prefix (model.c, endpoint_macs) and has an entry in this
+ * datapath's warren_ifaces: another agent's veths (its own pins and maps)
+ * are never touched. One that no endpoint owns was made by an ADD the agent
+ * did not finish (killed between the maps and the state file): deleting
+ * the host end takes the workload's end with it; readopt then prunes the
+ * entries.
  */
 void attachments_sweep(struct agent *a)
 {
@@ -194,7 +196,7 @@ void attachments_sweep(struct agent *a)
 
 		if (strncmp(n, "wrn", 3) || !n[3] || strspn(n + 3, "0123456789") != strlen(n + 3) ||
 		    ifname_owned(&a->model, n) || wnl_link_mac(nl, (int)i->if_index, mac) ||
-		    mac[0] != 0x02 || mac[1] != 0x77)
+		    mac[0] != 0x02 || mac[1] != 0x77 || !maps_iface_known(&a->dp, (int)i->if_index))
 			continue;
 		pr_warn("%s: a veth no endpoint owns (an unfinished attachment); removing it\n", n);
 		detach_veth(&a->dp, (int)i->if_index, n);
@@ -203,6 +205,39 @@ void attachments_sweep(struct agent *a)
 	wnl_close(nl);
 out:
 	if_freenameindex(ifs);
+}
+
+/*
+ * The rest of an ADD killed before its map entries: the workload's end,
+ * named as the runtime asked, with warren's MAC prefix, owned by no
+ * endpoint. Only on the runtime's DEL for that very (netns, ifname).
+ */
+static void remove_leftover(struct agent *a, const char *netns, const char *ifname)
+{
+	int nsfd, saved = -1, ifindex;
+	struct wnl *nl = NULL;
+	uint8_t mac[6];
+
+	if (!netns || !netns_ref_valid(netns) || netns[0] != '/')
+		return;
+	nsfd = netns_open(netns);
+	if (nsfd < 0)
+		return;	/* the netns is gone, and the veth with it */
+	if (netns_enter(nsfd, &saved) || wnl_open(&nl))
+		goto out;
+	ifindex = wnl_link_index(nl, ifname);
+	if (ifindex > 0 && !wnl_link_mac(nl, ifindex, mac) && mac[0] == 0x06 && mac[1] == 0x77) {
+		for (size_t i = 0; i < a->model.n_endpoints; i++)
+			if (!memcmp(a->model.endpoints[i].wl_mac, mac, 6))
+				goto out;
+		pr_warn("netns %s: removing %s, left by an unfinished attachment\n", netns, ifname);
+		wnl_link_del(nl, ifindex);
+	}
+out:
+	if (nl)
+		wnl_close(nl);
+	netns_leave(saved);
+	close(nsfd);
 }
 
 int handle_attachment_del(struct agent *a, const struct kv *req, struct kv *resp, char *err)
@@ -216,6 +251,7 @@ int handle_attachment_del(struct agent *a, const struct kv *req, struct kv *resp
 	ep = model_endpoint_by_container(&a->model, container, ifname);
 	if (!ep) {
 		/* DEL is idempotent: nothing to remove is success. */
+		remove_leftover(a, kv_get(req, "netns"), ifname);
 		kv_add(resp, "record", "attachment-gone");
 		return 0;
 	}

@@ -310,6 +310,15 @@ int maps_endpoint_check(struct datapath *dp, const struct endpoint *ep, uint32_t
 	return 0;
 }
 
+bool maps_iface_known(struct datapath *dp, int ifindex)
+{
+	struct warren_iface v;
+	__u32 key = (__u32)ifindex;
+
+	return !bpf_map__lookup_elem(dp->skel->maps.warren_ifaces, &key, sizeof(key), &v, sizeof(v),
+				     0);
+}
+
 int maps_remote_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
 		    int wg_ifindex, char *err)
 {

@@ -92,9 +92,9 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 		snprintf(err, ERR_SIZE, "epoll: %s", strerror(-ret));
 		goto out_dp;
 	}
+	/* Before re-adopting: the sweep knows our leftovers by entries readopt prunes. */
+	attachments_sweep(a);
 	ret = endpoints_readopt(a, err);
-	if (!ret)
-		attachments_sweep(a);
 	if (!ret)
 		ret = resolver_host_setup(a, err);
 	if (!ret && dns) {
