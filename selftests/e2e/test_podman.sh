@@ -9,6 +9,8 @@
 # reach each other by name and over TCP, UDP and ICMP; a container of the
 # other environment can neither reach nor name them; `podman rm -f` removes
 # the endpoint everywhere (endpoint, map entries, host veth, DNS).
+# (The one file podman writes outside: containers/image's blob-info cache,
+# /var/lib/containers/cache, which it keeps there for root whatever --root says.)
 source "$(dirname "$0")/lib.sh"
 need_root_tools
 CNI=$O/warren-cni
