@@ -421,12 +421,9 @@ int endpoints_readopt(struct agent *a, char *err)
 
 		if (ifindex < 0) {
 			/* Its netns went away while we were down, taking the veth. */
-			pr_warn("endpoint %u (%s): interface is gone; removing the endpoint\n",
-				ep->id, ep->ifname);
 			ep->ifindex = 0;
-			maps_endpoint_del(&a->dp, ep);
-			detach_veth(&a->dp, 0, ep->ifname);
-			model_endpoint_remove(m, ep->id);
+			endpoint_vanished(a, ep->id, "its interface is gone (netns deleted "
+					  "while the agent was down)");
 			continue;
 		}
 		ep->ifindex = ifindex;

@@ -410,3 +410,50 @@ int mesh_apply(struct agent *a, struct fleet *f, char *err)
 		ms->fleet.n_hosts, a->model.n_endpoints, a->model.n_remotes);
 	return 0;
 }
+
+static void fleet_endpoint_remove(struct fleet *f, size_t i)
+{
+	memmove(&f->endpoints[i], &f->endpoints[i + 1],
+		(f->n_endpoints - i - 1) * sizeof(f->endpoints[0]));
+	f->n_endpoints--;
+}
+
+void mesh_endpoint_gone(struct agent *a, const struct endpoint *ep)
+{
+	struct mesh *ms = &a->mesh;
+	const struct fleet_endpoint *fe;
+	char err[ERR_SIZE];
+
+	if (!ms->on || !ms->applied)
+		return;
+	fe = fleet_local_find(&ms->fleet, ms->self, ep);
+	if (!fe)
+		return;
+	pr_info("endpoint %s/%s/%s/%u leaves the applied fleet state (line %d)\n", ep->project,
+		ep->env, ep->service, ep->replica, fe->line);
+	fleet_endpoint_remove(&ms->fleet, (size_t)(fe - ms->fleet.endpoints));
+	if (write_fleet_file(a, &ms->fleet, err))
+		pr_warn("%s\n", err);
+}
+
+void mesh_drop_vanished(struct agent *a, struct fleet *f)
+{
+	for (size_t i = f->n_endpoints; i-- > 0;) {
+		const struct fleet_endpoint *fe = &f->endpoints[i];
+		int fd;
+
+		if (strcmp(fe->host, a->mesh.self) || !fe->req.netns[0] ||
+		    model_endpoint_find(&a->model, fe->req.project, fe->req.env, fe->req.service,
+					fe->req.replica))
+			continue;
+		fd = netns_open(fe->req.netns);
+		if (fd >= 0) {
+			close(fd);
+			continue;	/* back, or never built: the apply builds it */
+		}
+		pr_warn("endpoint %s/%s/%s/%u: netns %s is gone; dropped from the saved fleet "
+			"state\n", fe->req.project, fe->req.env, fe->req.service, fe->req.replica,
+			fe->req.netns);
+		fleet_endpoint_remove(f, i);
+	}
+}
