@@ -363,6 +363,85 @@ static void test_truncation_and_malformed(void)
 	teardown(&f);
 }
 
+/*
+ * A name that exists answers NOERROR with no records and the SOA for a
+ * type it has none of, never NXDOMAIN: musl asks A and AAAA at once and
+ * fails the lookup if either says the name does not exist.
+ */
+static void test_nodata(void)
+{
+	static const uint16_t types[] = { DNS_TYPE_A, DNS_TYPE_TXT, DNS_TYPE_MX, DNS_TYPE_SRV,
+					  DNS_TYPE_PTR, DNS_TYPE_CNAME, 99 };
+	static const char *const v6names[] = { "api.warren.internal", "0.api.warren.internal",
+					       "api.six.p1.warren.internal",
+					       "0.api.six.p1.warren.internal" };
+	static const char *const names[] = { "api.warren.internal", "1.api.warren.internal",
+					     "web.api.warren.internal",
+					     "0.web.api.prod.p1.warren.internal", "db.warren.internal" };
+	struct fix f;
+	struct result r;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	for (size_t i = 0; i < sizeof(v6names) / sizeof(v6names[0]); i++) {
+		ask(&f, caller6(&f, 8), v6names[i], DNS_TYPE_A, &r);
+		ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.an == 0 && r.ns == 1 && r.aa,
+			    v6names[i]);
+		ask(&f, caller6(&f, 8), v6names[i], DNS_TYPE_AAAA, &r);
+		ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.naaaa == 1, v6names[i]);
+		ask(&f, caller6(&f, 8), v6names[i], DNS_TYPE_ANY, &r);
+		ASSERT_TRUE(r.naaaa == 1 && r.na == 0, "ANY in an IPv6-only env: AAAA only");
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (size_t t = 1; t < sizeof(types) / sizeof(types[0]); t++) {
+			ask(&f, caller(&f, 2), names[i], types[t], &r);
+			ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.an == 0 && r.ns == 1, names[i]);
+		}
+	}
+	/* The same types on a name that does not exist: NXDOMAIN, so the two differ. */
+	ask(&f, caller(&f, 2), "7.api.warren.internal", DNS_TYPE_TXT, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_NXDOMAIN, "missing replica: NXDOMAIN");
+	ASSERT_EQ(f.st.nodata, 4 + 5 * 6, "counted as nodata");
+	teardown(&f);
+}
+
+/* 45 replicas without EDNS: what fits, TC set, a different window each time. */
+static void test_truncation_rotates(void)
+{
+	bool seen[64] = {};
+	uint32_t first = 0;
+	struct fix f;
+	struct result r;
+	int distinct = 0;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	for (uint32_t n = 0; n < 45; n++)
+		add(&f.m, "p1", "prod", "big", n, "", false);
+	for (int i = 0; i < 45; i++) {
+		ask(&f, caller(&f, 2), "big.warren.internal", DNS_TYPE_A, &r);
+		if (!ASSERT_TRUE(r.tc && r.len <= 512 && r.an > 10 && r.an < 45 && r.ns == 0,
+				 "TC, at most 512 bytes, part of the set"))
+			break;
+		if (i == 0)
+			first = r.a[0];
+		else if (i == 1)
+			ASSERT_TRUE(r.a[0] != first, "the next answer starts elsewhere");
+		for (int k = 0; k < r.na; k++) {
+			uint32_t o = ntohl(r.a[k]) & 0xff;
+
+			if (o < 64 && !seen[o]) {
+				seen[o] = true;
+				distinct++;
+			}
+		}
+	}
+	ASSERT_EQ(distinct, 45, "every replica appears in some answer");
+	ask(&f, caller(&f, 2), "big.warren.internal", DNS_TYPE_AAAA, &r);
+	ASSERT_TRUE(r.tc && r.len <= 512 && r.naaaa > 5, "AAAA: TC too");
+	teardown(&f);
+}
+
 static struct test_case tests[] = {
 	{ "per-caller views", test_views },
 	{ "replica, type and fully qualified names", test_name_forms },
@@ -372,6 +451,8 @@ static struct test_case tests[] = {
 	{ "what is forwarded and what is not", test_forwarding_decisions },
 	{ "renames and deletes seen by the next query", test_changes_seen_at_once },
 	{ "truncation and malformed queries", test_truncation_and_malformed },
+	{ "existing names without the type: NODATA", test_nodata },
+	{ "truncated answers rotate", test_truncation_rotates },
 };
 
 TEST_MAIN(tests)
