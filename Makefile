@@ -43,7 +43,7 @@ TEST_BPF_OBJS := empty veth_observe wg_observe
 # userspace sources by folder (user/FOLDER/NAME.c), one folder per part:
 # lib (shared by every binary), core (the agent), dns (the shim), mesh
 # (WireGuard and the mesh datapath), fleet (the fleet state), ctl (warrenctl).
-LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json
+LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
@@ -58,9 +58,9 @@ UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi te
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
-FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names
+FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names lib/ports
 FUZZ_LINK_fuzz_dns_wire := dns/dns_wire
-FUZZ_LINK_fuzz_dns_answer := dns/dns_wire dns/dns_view dns/dns_answer core/model lib/addr lib/names
+FUZZ_LINK_fuzz_dns_answer := dns/dns_wire dns/dns_view dns/dns_answer core/model lib/addr lib/names lib/ports
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
 TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))

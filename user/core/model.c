@@ -265,6 +265,29 @@ static void endpoint_macs(struct endpoint *ep)
 	memcpy(ep->wl_mac + 2, id, 4);
 }
 
+/* A list not built by port_list_parse (a caller's own struct) gets the same rules. */
+static int ports_check(const struct port_list *l, char *err)
+{
+	struct port_list seen = {};
+	char why[ERR_SIZE];
+
+	if (l->n > PORTS_MAX)
+		return fail(err, -E2BIG, "at most %d ports per endpoint", PORTS_MAX);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct port_spec *p = &l->p[i];
+		int ret;
+
+		if (!port_name_valid(p->name) || !p->number ||
+		    (p->proto != PORT_TCP && p->proto != PORT_UDP))
+			return fail(err, -EINVAL, "port %zu is not NAME=NUMBER/PROTO (RFC 6335 name, "
+				    "1-65535, tcp or udp)", i + 1);
+		ret = port_list_add(&seen, p, why, sizeof(why));
+		if (ret)
+			return fail(err, ret, "%s", why);
+	}
+	return 0;
+}
+
 int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 			   struct endpoint *ep, char *err)
 {
@@ -287,6 +310,9 @@ int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 	if (!netns_ref_valid(req->netns))
 		return fail(err, -EINVAL, "netns \"%s\" is not a name or an absolute path",
 			    req->netns);
+	ret = ports_check(&req->ports, err);
+	if (ret)
+		return ret;
 	if (!model_project_find(m, req->project))
 		return fail(err, -ENOENT, "unknown project \"%s\"", req->project);
 	env = model_env_find(m, req->project, req->env);
@@ -304,6 +330,7 @@ int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 	strcpy(ep->netns, req->netns);
 	ep->replica = req->replica;
 	ep->build = req->build;
+	ep->ports = req->ports;
 	ep->id = m->next_endpoint_id;
 
 	if (req->slot) {

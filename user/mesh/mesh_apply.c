@@ -49,7 +49,7 @@ static const struct fleet_endpoint *fleet_local_find(const struct fleet *f, cons
 	return NULL;
 }
 
-/* An existing local endpoint is kept only if nothing about it changed. */
+/* An existing local endpoint is kept only if nothing about its datapath changed. */
 static bool local_unchanged(const struct endpoint *ep, const struct fleet_endpoint *fe)
 {
 	return fe && ep->slot == fe->slot && !strcmp(ep->netns, fe->req.netns) &&
@@ -161,9 +161,15 @@ static int sync_locals(struct agent *a, const struct fleet *f, char *err)
 
 	for (size_t i = m->n_endpoints; i-- > 0;) {
 		struct endpoint *ep = &m->endpoints[i];
+		const struct fleet_endpoint *fe = fleet_local_find(f, a->mesh.self, ep);
 
-		if (!local_unchanged(ep, fleet_local_find(f, a->mesh.self, ep)))
+		if (!local_unchanged(ep, fe)) {
 			endpoint_delete(a, ep->id);
+		} else if (!port_list_equal(&ep->ports, &fe->req.ports)) {
+			/* Names only: the veth stays, DNS sees the new ports at once. */
+			ep->ports = fe->req.ports;
+			m->gen++;
+		}
 	}
 	for (size_t i = 0; i < f->n_endpoints; i++) {
 		const struct fleet_endpoint *fe = &f->endpoints[i];
@@ -191,7 +197,8 @@ static bool same_remote(const struct endpoint *a, const struct endpoint *b)
 	return !strcmp(a->project, b->project) && !strcmp(a->env, b->env) &&
 	       !strcmp(a->service, b->service) && a->replica == b->replica &&
 	       !strcmp(a->host, b->host) && a->slot == b->slot && a->build == b->build &&
-	       a->has_v4 == b->has_v4 && a->ipv4 == b->ipv4 && !strcmp(a->type, b->type);
+	       a->has_v4 == b->has_v4 && a->ipv4 == b->ipv4 && !strcmp(a->type, b->type) &&
+	       port_list_equal(&a->ports, &b->ports);
 }
 
 /* Other hosts' endpoints: map entries through the device, and DNS names. */
@@ -223,6 +230,7 @@ static int sync_remotes(struct agent *a, const struct fleet *f, bool rewrite, ch
 		strcpy(ep->host, fe->host);
 		ep->replica = fe->req.replica;
 		ep->build = fe->req.build;
+		ep->ports = fe->req.ports;
 		ep->slot = fe->slot;
 		ep->has_v6 = true;
 		prefix6_nth(&h->prefix6, fe->slot, ep->ipv6);
