@@ -13,7 +13,7 @@ MUSL=$O/selftests/warren-musl-resolve
 for t in dig dnsmasq "$DNSQ"; do
 	command -v "$t" >/dev/null || { echo "1..0 # SKIP missing $t"; exit 1; }
 done
-ktap_plan 29
+ktap_plan 33
 
 H=h1
 HNS=$(host_ns $H)
@@ -57,7 +57,8 @@ setup() {
 	ctl $H env add p2 prod >/dev/null && ctl $H env add p1 v6 ipv6-only >/dev/null || return 1
 	local spec wl
 	# wl project env service replica [type T] [build]
-	for spec in "a0 p1 prod api 0 type web" "a1 p1 prod api 1 type web" \
+	for spec in "a0 p1 prod api 0 type web port http=8080/tcp port dns=53/udp" \
+		    "a1 p1 prod api 1 type web port http=8081/tcp" \
 		    "a2 p1 prod api 2 type worker" "db p1 prod db 0" \
 		    "dev0 p1 dev api 0" "x0 p2 prod api 0" "x1 p2 prod api 1" \
 		    "six p1 v6 api 0" "bld p1 prod builder 0 build"; do
@@ -287,6 +288,70 @@ else
 	skip "musl getaddrinfo of $BIG replicas: a correct subset, no error" "no musl-gcc build ($MUSL)"
 fi
 
+# --- named ports: SRV ----------------------------------------------------------------------
+srv() {
+	local got want out
+	got=$(short a0 _http._tcp.api.$D SRV)
+	want=$(printf '%s\n' "0 1 8080 0.api.$D." "0 1 8081 1.api.$D." | sort)
+	[ "$got" = "$want" ] || { diag "_http._tcp.api: $got"; return 1; }
+	# the targets' addresses come along in the additional section, and resolve by themselves
+	out=$(q a0 +noall +additional _http._tcp.api.$D SRV)
+	grep -q "^0.api.$D.*A	${V4[a0]}$" <<<"$out" && grep -q "^1.api.$D.*AAAA	${V6[a1]}$" <<<"$out" ||
+		{ diag "additional: $out"; return 1; }
+	[ "$(short a0 0.api.$D A)" = "${V4[a0]}" ] || return 1
+	[ "$(short dev0 1.api.$D A)" = "" ] || return 1
+	[ "$(short a0 _dns._udp.api.$D SRV)" = "0 1 53 0.api.$D." ] || { diag "_dns._udp"; return 1; }
+	[ "$(short a0 _http._tcp.1.api.$D SRV)" = "0 1 8081 1.api.$D." ] || { diag "replica form"; return 1; }
+	[ "$(short a0 +tcp _http._tcp.api.prod.p1.$D SRV | wc -l)" -eq 2 ] || { diag "FQ over TCP"; return 1; }
+	[ "$(status_of a0 _http._udp.api.$D SRV)" = NXDOMAIN ] && [ "$(status_of a0 _ssh._tcp.api.$D SRV)" = NXDOMAIN ] &&
+	[ "$(status_of a0 _http._tcp.db.$D SRV)" = NXDOMAIN ] || { diag "undeclared ports exist?"; return 1; }
+	nodata_one a0 _http._tcp.api.$D A
+}
+check "SRV for named ports: one per replica, targets with addresses, per port and protocol" srv
+
+srv_views() {	# another environment's SRV names are names that do not exist
+	local pair a b
+	for pair in "x0 _http._tcp.api.prod.p1 _http._tcp.zzz.prod.p1" "dev0 _http._tcp.api.prod.p1 _http._tcp.api.prod.zz" \
+		    "x0 _dns._udp.0.web.api.prod.p1 _dns._udp.0.web.zzz.prod.p1"; do
+		set -- $pair
+		a=$(in_wl "$1" "$DNSQ" $R4 53 "$(query_hex "$2.$D" 33)")
+		b=$(in_wl "$1" "$DNSQ" $R4 53 "$(query_hex "$3.$D" 33)")
+		diag "$1 $2: $a"
+		[ "$a" = "$b" ] && [[ "$a" == rcode=3\ * ]] || { diag "$3: $b"; return 1; }
+	done
+	[ "$(status_of dev0 _http._tcp.api.$D SRV)" = NXDOMAIN ]
+}
+check "another environment's SRV names answer exactly like names that do not exist" srv_views
+
+ports_shown() {
+	local j
+	j=$(ctl $H --json endpoint list) || return 1
+	[ "$(jq -r --arg id "${ID[a0]}" '.[] | select(.id == ($id | tonumber)) | .ports' <<<"$j")" = "http=8080/tcp,dns=53/udp" ] &&
+	[ "$(jq -r --arg id "${ID[db]}" '.[] | select(.id == ($id | tonumber)) | .ports' <<<"$j")" = "" ] &&
+	ctl $H endpoint list | head -1 | grep -q PORTS &&
+	ctl $H endpoint list | grep -q "http=8081/tcp"
+}
+check "endpoint list shows the ports (text and --json)" ports_shown
+
+bad_ports() {
+	local spec before after rc
+	wl_create bp || return 1
+	before=$(ctl $H --json endpoint list | jq length)
+	for spec in "http=0/tcp" "http=65536/tcp" "http=80/sctp" "HTTP=80/tcp" "ht--tp=80/tcp" \
+		    "abcdefghijklmnop=1/tcp" "1234=1/tcp" "http" "http=80/tcp port http=81/tcp"; do
+		ctl $H endpoint add project p1 env prod service bp replica 0 netns "$(wl_ns bp)" \
+			port $spec >/dev/null 2>"$TMP/bp.err"; rc=$?
+		diag "port $spec: rc $rc: $(cat "$TMP/bp.err")"
+		[ $rc -eq 1 ] && [ "$(wc -l <"$TMP/bp.err")" -eq 1 ] && grep -q "port" "$TMP/bp.err" || return 1
+	done
+	ctl $H endpoint add project p1 env prod service bp replica 0 netns "$(wl_ns bp)" port \
+		2>/dev/null; rc=$?
+	after=$(ctl $H --json endpoint list | jq length)
+	[ $rc -eq 2 ] && [ "$before" = "$after" ] && ! in_wl bp ip link show warren0 >/dev/null 2>&1 &&
+	[ "$(status_of a0 bp.$D A)" = NXDOMAIN ]
+}
+check "bad ports are refused with one line each, and nothing is created" bad_ports
+
 env_vars() {
 	local out
 	out=$(ctl $H endpoint env project p1 env prod service api replica 1) || return 1
@@ -402,9 +467,10 @@ check "status counts queries by outcome" counters
 restart() {
 	agent_kill9 $H
 	agent_start $H || return 1
-	[ "$(short a0 api.$D A | wc -l)" -eq 3 ] && [ "$(short x0 api.$D A | wc -l)" -eq 2 ]
+	[ "$(short a0 api.$D A | wc -l)" -eq 3 ] && [ "$(short x0 api.$D A | wc -l)" -eq 2 ] &&
+	[ "$(short a0 _http._tcp.api.$D SRV | wc -l)" -eq 2 ]
 }
-check "after kill -9 and restart the agent answers the same views" restart
+check "after kill -9 and restart the agent answers the same views (SRV too: ports saved)" restart
 
 bad_flags() {
 	local f args=(--pin-dir "$(host_pins $H)-3" --socket "$TMP/third.sock" --state "$TMP/third.state")
