@@ -151,10 +151,10 @@ $(O)/selftests/bench_progs: selftests/progs/bench_progs.c $(PROG_TEST_DEPS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
-$(O)/selftests/warren-probe: selftests/e2e/probe.c | $(O)/.deps
+$(O)/selftests/warren-probe: $(wildcard selftests/e2e/probe/*.c) selftests/e2e/probe/probe.h | $(O)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $(filter %.c,$^) -o $@
 
 $(O)/selftests/warren-dnsq: selftests/e2e/dnsq.c | $(O)/.deps
 	$(call msg,CC,$@)
