@@ -378,6 +378,19 @@ static void test_edit(void)
 	ASSERT_STREQ(err, "endpoint shop/prod/api/5: field slot: 300 is outside host h1's slots "
 		     "2..254", "endpoint named");
 	c.n_endpoints--;
+	/* Its ports get the parser's rules too (an endpoint from another source). */
+	e.slot = 200;
+	e.req.ports.p[0].number = 0;
+	c.endpoints[c.n_endpoints++] = e;
+	ASSERT_EQ(fleet_check(&c, &cfg, err), -EINVAL, "a port 0");
+	ASSERT_STREQ(err, "endpoint shop/prod/api/5: field ports: port 1 is not NAME=NUMBER/PROTO "
+		     "(an RFC 6335 name, 1-65535, tcp or udp)", "ports checked");
+	c.endpoints[c.n_endpoints - 1].req.ports.p[0].number = 53;
+	strcpy(c.endpoints[c.n_endpoints - 1].req.ports.p[0].name, "dns");
+	c.endpoints[c.n_endpoints - 1].req.ports.p[0].proto = PORT_UDP;
+	ASSERT_EQ(fleet_check(&c, &cfg, err), -EINVAL, "a port twice");
+	ASSERT_STREQ(err, "endpoint shop/prod/api/5: field ports: port dns/udp given twice", "dup");
+	c.n_endpoints--;
 
 	fleet_host_remove(&c, "h2");
 	ASSERT_EQ(c.n_hosts, 2, "h2 removed");

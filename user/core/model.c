@@ -265,27 +265,12 @@ static void endpoint_macs(struct endpoint *ep)
 	memcpy(ep->wl_mac + 2, id, 4);
 }
 
-/* A list not built by port_list_parse (a caller's own struct) gets the same rules. */
 static int ports_check(const struct port_list *l, char *err)
 {
-	struct port_list seen = {};
 	char why[ERR_SIZE];
+	int ret = port_list_check(l, why, sizeof(why));
 
-	if (l->n > PORTS_MAX)
-		return fail(err, -E2BIG, "at most %d ports per endpoint", PORTS_MAX);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct port_spec *p = &l->p[i];
-		int ret;
-
-		if (!port_name_valid(p->name) || !p->number ||
-		    (p->proto != PORT_TCP && p->proto != PORT_UDP))
-			return fail(err, -EINVAL, "port %zu is not NAME=NUMBER/PROTO (RFC 6335 name, "
-				    "1-65535, tcp or udp)", i + 1);
-		ret = port_list_add(&seen, p, why, sizeof(why));
-		if (ret)
-			return fail(err, ret, "%s", why);
-	}
-	return 0;
+	return ret ? fail(err, ret, "%s", why) : 0;
 }
 
 int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,

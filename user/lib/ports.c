@@ -128,6 +128,31 @@ int port_list_parse(const char *s, struct port_list *l, char *err, size_t errsiz
 	return ret;
 }
 
+int port_list_check(const struct port_list *l, char *err, size_t errsize)
+{
+	struct port_list seen = {};
+
+	if (l->n > PORTS_MAX) {
+		snprintf(err, errsize, "at most %d ports per endpoint", PORTS_MAX);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct port_spec *p = &l->p[i];
+		int ret;
+
+		if (!memchr(p->name, '\0', sizeof(p->name)) || !port_name_valid(p->name) ||
+		    !p->number || (p->proto != PORT_TCP && p->proto != PORT_UDP)) {
+			snprintf(err, errsize, "port %zu is not NAME=NUMBER/PROTO (an RFC 6335 name, "
+				 "1-65535, tcp or udp)", i + 1);
+			return -EINVAL;
+		}
+		ret = port_list_add(&seen, p, err, errsize);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 void port_list_format(const struct port_list *l, char *out, size_t size)
 {
 	size_t len = 0;

@@ -52,6 +52,11 @@ int port_spec_parse(const char *s, struct port_spec *out, char *err, size_t errs
 int port_list_add(struct port_list *l, const struct port_spec *p, char *err, size_t errsize);
 /* A comma-separated list ("" is none) into *l; on failure *l is empty. */
 int port_list_parse(const char *s, struct port_list *l, char *err, size_t errsize);
+/*
+ * Check a list built elsewhere (not by port_list_parse: a fleet state from
+ * another source, a caller's struct) by the same rules.
+ */
+int port_list_check(const struct port_list *l, char *err, size_t errsize);
 /* The list as text ("" for none) into out (PORTS_STR_SIZE bytes). */
 void port_list_format(const struct port_list *l, char *out, size_t size);
 bool port_list_equal(const struct port_list *a, const struct port_list *b);
