@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root_tools
 command -v dig >/dev/null || { echo "1..0 # SKIP missing dig"; exit 1; }
-ktap_plan 10
+ktap_plan 11
 
 H=h1
 D=warren.internal
@@ -118,6 +118,40 @@ after_restart() {	# the restarted agent watches as well
 }
 check "after a restart, a vanishing netns is still noticed" after_restart
 
+# --- notifications lost -----------------------------------------------------------------------
+# The agent stopped (SIGSTOP) while a storm of link changes fills its
+# netlink socket until the kernel drops messages: the removal that comes
+# after is lost, and the agent must find it by rescanning once it runs.
+netlink_drops() {	# the Drops column of the agent's netlink sockets, summed
+	local pid=${AGENT_PID[$H]} inodes
+	inodes=$(ls -l /proc/"$pid"/fd 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]/\1/p' | tr '\n' '|')
+	ip netns exec "$(host_ns $H)" cat /proc/net/netlink |
+		awk -v re="^(${inodes%|})$" 'NR > 1 && $10 ~ re { d += $9 } END { print d + 0 }'
+}
+storm() {
+	local ns; ns=$(host_ns $H)
+	local i chunk ifname
+	ifname=$(ctl $H --json endpoint list | jq -r '.[] | select(.service == "many" and .replica == 5) | .ifname')
+	ip -n "$ns" link add "st${RUN_ID#w}" type veth peer name "su${RUN_ID#w}" || return 1
+	for ((i = 0; i < 4000; i++)); do echo "link set st${RUN_ID#w} mtu $((1280 + i % 200))"; done >"$TMP/storm"
+	kill -STOP "${AGENT_PID[$H]}"
+	for ((chunk = 0; chunk < 20 && $(netlink_drops) == 0; chunk++)); do
+		ip -n "$ns" -b "$TMP/storm" || break
+	done
+	diag "$((chunk * 4000)) link changes queued; the agent's netlink drops: $(netlink_drops)"
+	ip netns del "$(wl_ns m5)"
+	# The kernel removes a netns asynchronously: wait for the veth to be gone (its removal dropped).
+	veth_gone() { ! ip -n "$ns" link show "$ifname" >/dev/null 2>&1; }
+	wait_for 50 veth_gone || diag "$ifname still there"
+	kill -CONT "${AGENT_PID[$H]}"
+	ip -n "$ns" link del "st${RUN_ID#w}"
+	[ "$(netlink_drops)" -gt 0 ] || { diag "no drops: the storm was too small"; return 1; }
+	wait_for 50 lacks_ep many/5 || { diag "many/5 still listed"; return 1; }
+	grep -q "link notifications overflowed; rescanning" "$TMP/$H.log" &&
+	grep -q "endpoint ${ID[m5]} .*found by rescan" "$TMP/$H.log" && has_ep many/6
+}
+check "notifications dropped while the agent was stopped: the vanished endpoint is found by rescan" storm
+
 # --- in a fleet ----------------------------------------------------------------------------------
 WG_OK=true
 command -v wg >/dev/null || WG_OK=false
@@ -170,7 +204,7 @@ fi
 
 bad_del() {	# endpoint del of a vanished endpoint says so, and changes nothing
 	! ctl $H endpoint del project p1 env prod service many replica 2 2>"$TMP/del.err" &&
-	grep -q "no endpoint" "$TMP/del.err" && [ "$(count_eps)" -eq $((MANY - 3 + 2)) ]
+	grep -q "no endpoint" "$TMP/del.err" && [ "$(count_eps)" -eq $((MANY - 4 + 2)) ]
 }
 check "endpoint del of a vanished endpoint: no endpoint, nothing else changes" bad_del
 
