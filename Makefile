@@ -54,7 +54,7 @@ AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
 	ctl/ctl_status ctl/ctl_fleet ctl/warrenctl
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
-	test_dns_wire test_dns_answer test_json
+	test_dns_wire test_dns_answer test_dns_srv test_json
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
@@ -128,7 +128,7 @@ $(O)/warrenctl: $(patsubst %,$(O)/user/%.o,$(CTL_SRCS))
 TEST_CFLAGS := $(USER_CFLAGS) -Iselftests -I$(O)/selftests
 
 # Unit tests link the sanitizer build of the pieces they test.
-$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(SKELS)
+$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(wildcard selftests/unit/*.h) $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(SKELS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(USER_LDLIBS) -o $@
