@@ -415,6 +415,7 @@ struct wnl_monitor {
 
 /* Room for a burst: a few hundred links removed at once fit before ENOBUFS. */
 #define MONITOR_RCVBUF (4 << 20)
+#define MONITOR_READS 64	/* datagrams (each up to 64 KiB) per call */
 
 int wnl_link_monitor_open(struct wnl_monitor **out)
 {
@@ -480,7 +481,8 @@ int wnl_link_monitor_read(struct wnl_monitor *mon, wnl_link_gone_fn gone, void *
 	int fd = nl_socket_get_fd(mon->sk);
 	bool overflow = false;
 
-	for (;;) {
+	/* Bounded, so a storm cannot hold the caller: what is left stays readable. */
+	for (int reads = 0; reads < MONITOR_READS; reads++) {
 		struct sockaddr_nl from;
 		socklen_t alen = sizeof(from);
 		ssize_t n = recvfrom(fd, mon->buf, sizeof(mon->buf), MSG_DONTWAIT,
@@ -502,6 +504,7 @@ int wnl_link_monitor_read(struct wnl_monitor *mon, wnl_link_gone_fn gone, void *
 			continue;
 		monitor_parse(mon->buf, (size_t)n, gone, arg);
 	}
+	return overflow ? -ENOBUFS : 0;
 }
 
 void wnl_link_monitor_close(struct wnl_monitor *mon)

@@ -76,10 +76,11 @@ typedef void (*wnl_link_gone_fn)(int ifindex, const char *ifname, void *arg);
 int wnl_link_monitor_open(struct wnl_monitor **out);
 int wnl_link_monitor_fd(const struct wnl_monitor *mon);
 /*
- * Read everything queued, calling gone() once per removed link (ifname
- * "" if the message had none). 0 once drained; -ENOBUFS if the kernel
- * dropped messages because the socket was full (the queue is drained
- * all the same): the caller must rescan the links it cares about.
+ * Read what is queued (a bounded amount per call: the fd stays readable
+ * while more is), calling gone() once per removed link (ifname "" if the
+ * message had none). 0, or -ENOBUFS if the kernel dropped messages
+ * because the socket was full: the caller must rescan the links it cares
+ * about.
  */
 int wnl_link_monitor_read(struct wnl_monitor *mon, wnl_link_gone_fn gone, void *arg);
 void wnl_link_monitor_close(struct wnl_monitor *mon);
