@@ -483,7 +483,7 @@ int wnl_link_monitor_read(struct wnl_monitor *mon, wnl_link_gone_fn gone, void *
 
 	/* Bounded, so a storm cannot hold the caller: what is left stays readable. */
 	for (int reads = 0; reads < MONITOR_READS; reads++) {
-		struct sockaddr_nl from;
+		struct sockaddr_nl from = {};
 		socklen_t alen = sizeof(from);
 		ssize_t n = recvfrom(fd, mon->buf, sizeof(mon->buf), MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &alen);
