@@ -45,13 +45,13 @@ TEST_BPF_OBJS := empty veth_observe wg_observe
 # userspace sources by folder (user/FOLDER/NAME.c), one folder per part:
 # lib (shared by every binary), core (the agent), dns (the shim), mesh
 # (WireGuard and the mesh datapath), fleet (the fleet state), ctl (warrenctl).
-LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json
+LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
 MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
 CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
-	core/project core/naming core/status core/server
+	core/project core/naming core/status core/server core/vanish
 CORE_SRCS += core/attachment
 AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
@@ -59,16 +59,16 @@ CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint c
 # The CNI plugin: talks to warrend with warrenctl's client, JSON through lib/json.
 CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent cni/cni_main
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
-	test_dns_wire test_dns_answer test_json
+	test_dns_wire test_dns_answer test_dns_srv test_json
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
 FUZZ_TARGETS += fuzz_cni
 FUZZ_LINK_fuzz_cni := cni/cni_config cni/cni_result lib/json lib/names lib/kv
 FUZZ_LIBS_fuzz_cni := -ljson-c
-FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names
+FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names lib/ports
 FUZZ_LINK_fuzz_dns_wire := dns/dns_wire
-FUZZ_LINK_fuzz_dns_answer := dns/dns_wire dns/dns_view dns/dns_answer core/model lib/addr lib/names
+FUZZ_LINK_fuzz_dns_answer := dns/dns_wire dns/dns_view dns/dns_answer core/model lib/addr lib/names lib/ports
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
 TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))
@@ -140,7 +140,7 @@ $(O)/warren-cni: $(patsubst %,$(O)/user/%.o,$(CNI_SRCS))
 TEST_CFLAGS := $(USER_CFLAGS) -Iselftests -I$(O)/selftests
 
 # Unit tests link the sanitizer build of the pieces they test.
-$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(SKELS)
+$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(wildcard selftests/unit/*.h) $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(SKELS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(USER_LDLIBS) -o $@
@@ -163,16 +163,16 @@ $(O)/selftests/bench_progs: selftests/progs/bench_progs.c $(PROG_TEST_DEPS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
-$(O)/selftests/warren-probe: selftests/e2e/probe.c | $(O)/.deps
+$(O)/selftests/warren-probe: $(wildcard selftests/e2e/probe/*.c) selftests/e2e/probe/probe.h | $(O)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $(filter %.c,$^) -o $@
 
 # The same tool, static, for container images with nothing else in them (test_podman.sh).
-$(O)/selftests/warren-probe-static: selftests/e2e/probe.c | $(O)/.deps
+$(O)/selftests/warren-probe-static: $(wildcard selftests/e2e/probe/*.c) selftests/e2e/probe/probe.h | $(O)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -static -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
+	$(Q)$(CC) $(CFLAGS) -static -std=gnu11 $(WARN) -D_GNU_SOURCE $(filter %.c,$^) -o $@
 
 $(O)/selftests/warren-dnsq: selftests/e2e/dnsq.c | $(O)/.deps
 	$(call msg,CC,$@)

@@ -10,6 +10,8 @@
 #include "mesh/mesh.h"
 #include "core/model.h"
 
+struct wnl_monitor;
+
 struct agent {
 	struct model model;
 	struct datapath dp;
@@ -22,6 +24,7 @@ struct agent {
 	/* MTU of workloads' fabric routes: the tunnel's in a mesh, else 0 (the link's). */
 	int fabric_mtu;
 	struct mesh mesh;
+	struct wnl_monitor *links;	/* link removals: workloads that vanish (vanish.c) */
 };
 
 /*
@@ -80,6 +83,21 @@ void endpoint_delete(struct agent *a, uint32_t id);
 int endpoints_readopt(struct agent *a, char *err);
 /* Remove every endpoint's kernel side (warrend --teardown). */
 void endpoints_teardown(struct agent *a);
+
+/*
+ * Workloads that vanish (vanish.c): watch link removals from before the
+ * endpoints are re-adopted, so none goes unnoticed.
+ */
+int vanish_watch_start(struct agent *a, char *err);
+void vanish_watch_stop(struct agent *a);
+/*
+ * Remove a local endpoint whose veth is gone, everywhere: kernel side,
+ * model (DNS), and the records other parts keep of it. Not saved: the
+ * caller saves once per batch.
+ */
+void endpoint_vanished(struct agent *a, uint32_t id, const char *why);
+/* Remove every endpoint whose veth is gone; how many, or -errno. */
+int endpoints_rescan(struct agent *a);
 
 /* Serve the control socket until SIGINT/SIGTERM (server.c). */
 int server_run(struct agent *a, char *err);

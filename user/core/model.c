@@ -265,6 +265,14 @@ static void endpoint_macs(struct endpoint *ep)
 	memcpy(ep->wl_mac + 2, id, 4);
 }
 
+static int ports_check(const struct port_list *l, char *err)
+{
+	char why[ERR_SIZE];
+	int ret = port_list_check(l, why, sizeof(why));
+
+	return ret ? fail(err, ret, "%s", why) : 0;
+}
+
 int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 			   struct endpoint *ep, char *err)
 {
@@ -295,6 +303,9 @@ int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 	if (!netns_ref_valid(req->netns))
 		return fail(err, -EINVAL, "netns \"%s\" is not a name or an absolute path",
 			    req->netns);
+	ret = ports_check(&req->ports, err);
+	if (ret)
+		return ret;
 	if (!model_project_find(m, req->project))
 		return fail(err, -ENOENT, "unknown project \"%s\"", req->project);
 	env = model_env_find(m, req->project, req->env);
@@ -314,6 +325,7 @@ int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 	strcpy(ep->wl_ifname, req->wl_ifname);
 	ep->replica = req->replica;
 	ep->build = req->build;
+	ep->ports = req->ports;
 	ep->id = m->next_endpoint_id;
 
 	if (req->slot) {

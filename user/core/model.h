@@ -16,6 +16,7 @@
 
 #include "lib/addr.h"
 #include "lib/names.h"
+#include "lib/ports.h"
 
 #define ERR_SIZE 256
 
@@ -51,6 +52,7 @@ struct endpoint {
 	uint32_t replica;
 	char netns[NETNS_SIZE];
 	bool build;			/* build phase: no private traffic */
+	struct port_list ports;		/* named ports: SRV records */
 
 	uint32_t slot;			/* index into host4/host6 */
 	bool has_v4, has_v6;
@@ -82,6 +84,7 @@ struct endpoint_req {
 	uint32_t replica;
 	char netns[NETNS_SIZE];
 	bool build;
+	struct port_list ports;
 	uint32_t slot;			/* 0: allocate one; else exactly this (fleet state) */
 	char container[CONTAINER_ID_SIZE];	/* CNI attachment, "" if none */
 	char wl_ifname[IF_NAMESIZE];		/* "": WL_IFNAME */
