@@ -54,8 +54,17 @@ static int cmd_check(struct cni_req *r, struct cni_err *e)
 	struct kv rec;
 	int ret;
 
-	if (cni_agent_check(r, &rec, e))
+	if (cni_agent_check(r, &rec, e)) {
+		/*
+		 * The runtime made it (prevResult) but warrend no longer holds it:
+		 * its interface was deleted and the agent removed the endpoint with
+		 * it. That is drift, not a container the runtime never attached.
+		 */
+		if (e->code == CNI_ERR_NO_CONTAINER && jv_get(r->conf, "prevResult"))
+			cni_fail(e, CNI_ERR_DRIFT, "attachment missing: its interface is gone",
+				 "%s: warrend no longer holds this attachment", r->container);
 		return -1;
+	}
 	ret = check_prev(r, &rec, e);
 	kv_free(&rec);
 	return ret;
