@@ -53,7 +53,9 @@ enum warren_drop_reason {
 	WARREN_DROP_TTL = 7,		/* TTL/hop limit would expire on forwarding */
 	WARREN_DROP_PLAINTEXT = 8,	/* fabric address on the underlay, unencrypted */
 	WARREN_DROP_NOT_PEER = 9,	/* to the WireGuard port from no peer of ours */
-	WARREN_DROP__MAX = 10,
+	WARREN_DROP_PLAINTEXT_OUT = 10,	/* fabric address leaving by the underlay, unencrypted */
+	WARREN_DROP_TOO_BIG = 11,	/* larger than the tunnel, DF: "packet too big" sent back */
+	WARREN_DROP__MAX = 12,
 };
 
 /* struct warren_iface.flags */
@@ -84,6 +86,12 @@ struct warren_iface {
 #define WARREN_EP_BUILD   (1U << 3)	/* build phase: sends and receives no private traffic */
 #define WARREN_EP_HAS_V4  (1U << 4)	/* the slot's IPv4 address is the endpoint's */
 #define WARREN_EP_HAS_V6  (1U << 5)	/* the slot's IPv6 address is the endpoint's */
+/*
+ * A tombstone: the address was an endpoint of env_id and is gone (ifindex
+ * 0). Its own environment gets a refusal back at once (TCP RST, ICMP
+ * unreachable); everyone else the silent drop any unused address gets.
+ */
+#define WARREN_EP_GONE    (1U << 6)
 
 /*
  * warren_slots (array, index = slot): this host's endpoints.
@@ -135,7 +143,7 @@ struct warren_counters {
 _Static_assert(sizeof(struct warren_iface) == 32, "warren_iface ABI");
 _Static_assert(sizeof(struct warren_endpoint) == 28, "warren_endpoint ABI");
 _Static_assert(sizeof(struct warren_ip6) == 16, "warren_ip6 ABI");
-_Static_assert(sizeof(struct warren_counters) == 96, "warren_counters ABI");
+_Static_assert(sizeof(struct warren_counters) == 112, "warren_counters ABI");
 _Static_assert(sizeof(struct warren_peer) == 4, "warren_peer ABI");
 _Static_assert(sizeof(struct warren_uplink_cfg) == 4, "warren_uplink_cfg ABI");
 #endif

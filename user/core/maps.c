@@ -30,6 +30,8 @@ static const char *const drop_names[WARREN_DROP__MAX] = {
 	[WARREN_DROP_TTL] = "ttl",
 	[WARREN_DROP_PLAINTEXT] = "plaintext",
 	[WARREN_DROP_NOT_PEER] = "not_peer",
+	[WARREN_DROP_PLAINTEXT_OUT] = "plaintext_out",
+	[WARREN_DROP_TOO_BIG] = "too_big",
 };
 
 const char *drop_reason_name(enum warren_drop_reason r)

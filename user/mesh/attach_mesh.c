@@ -14,6 +14,7 @@
 #include "uplink.skel.h"
 
 #define WARREN_BPF_TCX_INGRESS 46	/* see attach.c: libbpf 1.1 predates tcx */
+#define WARREN_BPF_TCX_EGRESS 47
 #define TC_HANDLE 0x77
 #define TC_PRIO 0x77
 
@@ -49,22 +50,28 @@ static int pin_link(struct datapath *dp, int fd, const char *path)
 	return ret;
 }
 
-int attach_wg_in(struct datapath *dp, int ifindex, const char *ifname, char *err)
+/*
+ * A tc program on one direction of an interface: the pinned tcx link
+ * swapped in place, a new tcx link, or (before 6.6) a clsact filter.
+ */
+static int attach_tc(struct datapath *dp, int prog, int ifindex, const char *ifname,
+		     const char *suffix, bool egress)
 {
-	int prog = bpf_program__fd(dp->wg_skel->progs.warren_wg_in);
 	char path[512];
 	int fd, ret;
 
-	pin_path(dp, ifname, "in", path, sizeof(path));
+	pin_path(dp, ifname, suffix, path, sizeof(path));
 	ret = update_pinned(path, prog);
 	if (ret == -ENOENT && dp->mode != HOOK_CLSACT) {
-		fd = bpf_link_create(prog, ifindex, WARREN_BPF_TCX_INGRESS, NULL);
+		fd = bpf_link_create(prog, ifindex,
+				     egress ? WARREN_BPF_TCX_EGRESS : WARREN_BPF_TCX_INGRESS, NULL);
 		ret = fd < 0 ? fd : pin_link(dp, fd, path);
 		if (ret == -EINVAL && dp->mode == HOOK_AUTO)
 			dp->mode = HOOK_CLSACT;		/* before 6.6: no tcx */
 	}
 	if (ret && dp->mode == HOOK_CLSACT) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO,
 			    .prog_fd = prog, .flags = BPF_TC_F_REPLACE);
 
@@ -72,6 +79,35 @@ int attach_wg_in(struct datapath *dp, int ifindex, const char *ifname, char *err
 		if (!ret || ret == -EEXIST)
 			ret = bpf_tc_attach(&hook, &opts);
 	}
+	return ret;
+}
+
+static void detach_tc(struct datapath *dp, int ifindex, const char *ifname, const char *suffix,
+		      bool egress)
+{
+	char path[512];
+	int fd;
+
+	pin_path(dp, ifname, suffix, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_link_detach(fd);
+		close(fd);
+		unlink(path);
+	} else if (ifindex > 0) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO);
+
+		bpf_tc_detach(&hook, &opts);
+	}
+}
+
+int attach_wg_in(struct datapath *dp, int ifindex, const char *ifname, char *err)
+{
+	int ret = attach_tc(dp, bpf_program__fd(dp->wg_skel->progs.warren_wg_in), ifindex, ifname,
+			    "in", false);
+
 	if (ret)
 		snprintf(err, ERR_SIZE, "%s: attaching warren_wg_in: %s", ifname, strerror(-ret));
 	return ret;
@@ -79,21 +115,7 @@ int attach_wg_in(struct datapath *dp, int ifindex, const char *ifname, char *err
 
 void detach_wg_in(struct datapath *dp, int ifindex, const char *ifname)
 {
-	char path[512];
-	int fd;
-
-	pin_path(dp, ifname, "in", path, sizeof(path));
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		bpf_link_detach(fd);
-		close(fd);
-		unlink(path);
-	} else if (ifindex > 0) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO);
-
-		bpf_tc_detach(&hook, &opts);
-	}
+	detach_tc(dp, ifindex, ifname, "in", false);
 }
 
 const char *xdp_mode_name(enum xdp_mode_used m)
@@ -119,6 +141,14 @@ int attach_uplink(struct datapath *dp, int ifindex, const char *ifname,
 	char path[512];
 	int fd, ret;
 
+	/* Transmit first: from here on nothing leaves in the clear. */
+	ret = attach_tc(dp, bpf_program__fd(dp->up_skel->progs.warren_ul_out), ifindex, ifname,
+			"out", true);
+	if (ret) {
+		snprintf(err, ERR_SIZE, "%s: attaching the egress guard warren_ul_out (%s): %s",
+			 ifname, dp->mode == HOOK_CLSACT ? "clsact" : "tcx", strerror(-ret));
+		return ret;
+	}
 	pin_path(dp, ifname, "xdp", path, sizeof(path));
 	ret = update_pinned(path, prog);
 	if (ret == -ENOENT) {
@@ -154,4 +184,5 @@ void detach_uplink(struct datapath *dp, int ifindex, const char *ifname)
 		close(fd);
 	}
 	unlink(path);
+	detach_tc(dp, ifindex, ifname, "out", true);
 }

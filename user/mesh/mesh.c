@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/agent.h"
+#include "core/attach.h"
 #include "lib/log.h"
 #include "mesh/mesh.h"
 
@@ -100,6 +101,7 @@ void mesh_status(struct agent *a, struct kv *resp)
 	kv_addf(resp, "mtu", "%d", ms->mtu);
 	kv_add(resp, "uplink", ms->uplink[0] ? ms->uplink : "-");
 	kv_add(resp, "uplink-xdp", xdp_mode_name(ms->xdp_mode));
+	kv_add(resp, "uplink-egress", ms->uplink[0] ? hook_mode_name(a->dp.mode) : "none");
 	kv_addf(resp, "hosts", "%zu", ms->fleet.n_hosts);
 	kv_addf(resp, "remote-endpoints", "%zu", a->model.n_remotes);
 	if (ms->wg.kind == WG_KIND_NONE || wg_dev_peers(&ms->wg, &st, &n, err))
