@@ -25,6 +25,7 @@
 #define WARREN_MAP_PEERS4   "warren_peers4"
 #define WARREN_MAP_PEERS6   "warren_peers6"
 #define WARREN_MAP_UPLINK   "warren_uplink_cfg"
+#define WARREN_MAP_REPLY_RL "warren_reply_rl"
 
 #define WARREN_MAX_IFACES    16384
 /*
@@ -132,6 +133,17 @@ struct warren_uplink_cfg {
 	__u8 pad[2];
 };
 
+/*
+ * warren_reply_rl: per-CPU array indexed by env_id, the token bucket of the
+ * refusals and "too big" errors the datapath sends back to that
+ * environment's workloads (bpf/lib/reply.h). credit_ns is time banked,
+ * capped at the burst; each reply spends one interval.
+ */
+struct warren_ratelimit {
+	__u64 last_ns;
+	__u64 credit_ns;
+};
+
 /* warren_counters: per-CPU array indexed by env_id. */
 struct warren_counters {
 	__u64 delivered_packets;
@@ -146,6 +158,7 @@ _Static_assert(sizeof(struct warren_ip6) == 16, "warren_ip6 ABI");
 _Static_assert(sizeof(struct warren_counters) == 112, "warren_counters ABI");
 _Static_assert(sizeof(struct warren_peer) == 4, "warren_peer ABI");
 _Static_assert(sizeof(struct warren_uplink_cfg) == 4, "warren_uplink_cfg ABI");
+_Static_assert(sizeof(struct warren_ratelimit) == 16, "warren_ratelimit ABI");
 #endif
 
 #endif /* WARREN_H */
