@@ -171,7 +171,7 @@ static __always_inline int icmp4_reply(struct __sk_buff *skb, __u8 type, __u8 co
 						    sizeof(r.icmp) + sizeof(r.quote), 0));
 	ip4_fill(&r.ip, saddr, daddr, IPPROTO_ICMP_R,
 		 sizeof(r.ip) + sizeof(r.icmp) + sizeof(r.quote));
-	return reply_send(skb, &r.eth, sizeof(r) - sizeof(r.pad));
+	return reply_send(skb, &r.eth, sizeof(r.eth) + sizeof(r.ip) + sizeof(r.icmp) + sizeof(r.quote));
 }
 
 struct icmp6_reply {
@@ -201,7 +201,7 @@ static __always_inline int icmp6_reply(struct __sk_buff *skb, __u8 type, __u8 co
 	sum = ip6_pseudo_sum(&r.ip6, len, IPPROTO_ICMPV6_R);
 	r.icmp6.icmp6_cksum = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r.icmp6, len,
 							 (__wsum)sum));
-	return reply_send(skb, &r.eth, sizeof(r) - sizeof(r.pad));
+	return reply_send(skb, &r.eth, sizeof(r.eth) + sizeof(r.ip6) + len);
 }
 
 /* --- TCP RST ---------------------------------------------------------------------- */
@@ -276,7 +276,7 @@ static __always_inline int rst4_reply(struct __sk_buff *skb, const struct iphdr 
 	r.tcp.check = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r.tcp, sizeof(r.tcp),
 						(__wsum)sum));
 	ip4_fill(&r.ip, ph.s, ph.d, IPPROTO_TCP_R, sizeof(r.ip) + sizeof(r.tcp));
-	return reply_send(skb, &r.eth, sizeof(r) - sizeof(r.pad));
+	return reply_send(skb, &r.eth, sizeof(r.eth) + sizeof(r.ip) + sizeof(r.tcp));
 }
 
 static __always_inline int rst6_reply(struct __sk_buff *skb, const struct ipv6hdr *ip6h)
@@ -298,7 +298,7 @@ static __always_inline int rst6_reply(struct __sk_buff *skb, const struct ipv6hd
 	sum = ip6_pseudo_sum(&r.ip6, sizeof(r.tcp), IPPROTO_TCP_R);
 	r.tcp.check = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r.tcp, sizeof(r.tcp),
 						(__wsum)sum));
-	return reply_send(skb, &r.eth, sizeof(r) - sizeof(r.pad));
+	return reply_send(skb, &r.eth, sizeof(r.eth) + sizeof(r.ip6) + sizeof(r.tcp));
 }
 
 /* --- what to answer ---------------------------------------------------------------- */
@@ -351,17 +351,24 @@ static __always_inline int refuse6(struct __sk_buff *skb, const struct ipv6hdr *
 
 /*
  * Whether the packet fits the device (the WireGuard one) whole, or as the
- * segments GSO will cut it into; *mtu is the device's MTU. The length is
- * given as L3 (the packet's, less its 14-byte MAC header), so the device's
- * own header length cancels out whatever its type. A device that is gone
- * (an error) counts as fitting: the redirect then fails as it always did.
+ * segments GSO will cut it into; *mtu is the device's MTU. A packet's
+ * length is given as L3 (less its 14-byte MAC header), so the device's
+ * own header length cancels out whatever its type; the helper refuses
+ * that together with BPF_MTU_CHK_SEGS, which GSO packets need instead
+ * (their segments' L3 length is what it checks then). A device that is
+ * gone (an error) counts as fitting: the redirect fails as it always did.
  */
 static __always_inline bool fits_device(struct __sk_buff *skb, __u32 ifindex, __u32 *mtu)
 {
 	long ret;
 
-	*mtu = skb->len > ETH_HLEN ? skb->len - ETH_HLEN : 1;
-	ret = bpf_check_mtu(skb, ifindex, mtu, 0, BPF_MTU_CHK_SEGS);
+	if (skb->gso_size) {
+		*mtu = 0;
+		ret = bpf_check_mtu(skb, ifindex, mtu, 0, BPF_MTU_CHK_SEGS);
+	} else {
+		*mtu = skb->len > ETH_HLEN ? skb->len - ETH_HLEN : 1;
+		ret = bpf_check_mtu(skb, ifindex, mtu, 0, 0);
+	}
 	return ret == BPF_MTU_CHK_RET_SUCCESS || ret < 0;
 }
 

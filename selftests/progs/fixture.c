@@ -147,6 +147,9 @@ int fixture_setup(void)
 	if (!skel)
 		return -errno;
 	FIXTURE_SET_FABRIC(skel->rodata);
+	/* Replies: a burst of 4, then one a second (test_reply_progs counts them). */
+	skel->rodata->reply_rate = 1;
+	skel->rodata->reply_burst = 4;
 	err = veth_bpf__load(skel);
 	if (err)
 		return err;
