@@ -47,7 +47,7 @@ LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
-MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
+MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/mesh_mtu mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
 CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
 	core/project core/naming core/status core/server
 AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend

@@ -98,7 +98,7 @@ void mesh_status(struct agent *a, struct kv *resp)
 	kv_add(resp, "host", ms->self);
 	kv_add(resp, "wg-device", ms->wg_ifname);
 	kv_add(resp, "wg-kind", wg_kind_name(ms->wg.kind));
-	kv_addf(resp, "mtu", "%d", ms->mtu);
+	kv_addf(resp, "mtu", "%d", ms->tunnel_mtu ?: ms->mtu);
 	kv_add(resp, "uplink", ms->uplink[0] ? ms->uplink : "-");
 	kv_add(resp, "uplink-xdp", xdp_mode_name(ms->xdp_mode));
 	kv_add(resp, "uplink-egress", ms->uplink[0] ? hook_mode_name(a->dp.mode) : "none");

@@ -28,7 +28,8 @@ struct mesh {
 	char self[NAME_SIZE];		/* this host's name in the fleet state */
 	char key_path[256];		/* its WireGuard private key (base64) */
 	char wg_ifname[IF_NAMESIZE];
-	int mtu;
+	int mtu;			/* --wg-mtu: the tunnel's ceiling */
+	int tunnel_mtu;			/* what it is (mesh_mtu.c), 0 until worked out */
 	bool allow_userspace;		/* wireguard-go where the kernel has none */
 	char uplink[IF_NAMESIZE];	/* "" = no uplink guard */
 	int uplink_ifindex;
@@ -52,6 +53,10 @@ int mesh_start(struct agent *a, char *err);
  * that does not exist) is refused before anything changes.
  */
 int mesh_apply(struct agent *a, struct fleet *f, char *err);
+/* The tunnel's MTU for this host's underlay family (see mesh_mtu.c). */
+int mesh_tunnel_mtu(const struct mesh *ms, int underlay_family);
+/* Work it out again; when it changed: the WireGuard device, workloads' routes. */
+int mesh_mtu_sync(struct agent *a, int underlay_family, char *err);
 /* Status records: device kind, peers, uplink mode. */
 void mesh_status(struct agent *a, struct kv *resp);
 /* --teardown: the device, the hooks, the saved fleet state. */
