@@ -5,7 +5,7 @@
  * Both live in this file because they are one rule (a fabric address never
  * crosses the underlay unencrypted) over the same maps and the same L2 walk.
  *
- * warren_uplink (XDP, receive):
+ * warren_uplink (XDP, receive; warren_ul_in is the same at tc ingress):
  *  - an IPv4/IPv6 packet to or from a fabric address arriving unencrypted
  *    is dropped (WARREN_DROP_PLAINTEXT): fabric traffic between hosts only
  *    ever travels inside WireGuard, so such a packet is an injection
@@ -71,16 +71,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warren_uplink_cfg SEC(".maps");
 
-static __always_inline int xdp_drop(enum warren_drop_reason reason)
-{
-	__u32 env = WARREN_ENV_NONE;
-	struct warren_counters *c = bpf_map_lookup_elem(&warren_counters, &env);
-
-	if (c)
-		c->drops[reason]++;
-	return XDP_DROP;
-}
-
 /* This host's WireGuard port in network order, 0 before the mesh is up. */
 static __always_inline __be16 wg_port(void)
 {
@@ -100,6 +90,7 @@ static __always_inline bool to_wg_port(struct cursor *c)
 	return port && udp->dest == port;
 }
 
+/* The receive rule, whatever the hook: -1 to pass, or why to drop. */
 static __always_inline int uplink_v4(struct cursor *c)
 {
 	struct iphdr *iph = c->pos;
@@ -107,17 +98,17 @@ static __always_inline int uplink_v4(struct cursor *c)
 	__be32 saddr;
 
 	if ((void *)(iph + 1) > c->end || iph->version != 4 || iph->ihl < 5)
-		return XDP_PASS;	/* not ours to judge: the stack drops it */
+		return -1;	/* not ours to judge: the stack drops it */
 	if (in_fabric4(iph->daddr) || in_fabric4(iph->saddr))
-		return xdp_drop(WARREN_DROP_PLAINTEXT);
+		return WARREN_DROP_PLAINTEXT;
 	if (iph->protocol != IPPROTO_UDP_ || (iph->frag_off & bpf_htons(IP_MF_OFFSET)))
-		return XDP_PASS;
+		return -1;
 	c->pos = (void *)iph + iph->ihl * 4;
 	if (!to_wg_port(c))
-		return XDP_PASS;
+		return -1;
 	saddr = iph->saddr;
 	peer = bpf_map_lookup_elem(&warren_peers4, &saddr);
-	return peer ? XDP_PASS : xdp_drop(WARREN_DROP_NOT_PEER);
+	return peer ? -1 : WARREN_DROP_NOT_PEER;
 }
 
 static __always_inline int uplink_v6(struct cursor *c)
@@ -127,15 +118,15 @@ static __always_inline int uplink_v6(struct cursor *c)
 	struct warren_ip6 saddr;
 
 	if (!ip6h)
-		return XDP_PASS;
+		return -1;
 	if (in_fabric6(&ip6h->daddr) || in_fabric6(&ip6h->saddr))
-		return xdp_drop(WARREN_DROP_PLAINTEXT);
+		return WARREN_DROP_PLAINTEXT;
 	/* Only a UDP header right after the fixed one is WireGuard's. */
 	if (ip6h->nexthdr != IPPROTO_UDP_ || !to_wg_port(c))
-		return XDP_PASS;
+		return -1;
 	__builtin_memcpy(&saddr, &ip6h->saddr, sizeof(saddr));
 	peer = bpf_map_lookup_elem(&warren_peers6, &saddr);
-	return peer ? XDP_PASS : xdp_drop(WARREN_DROP_NOT_PEER);
+	return peer ? -1 : WARREN_DROP_NOT_PEER;
 }
 
 /*
@@ -165,6 +156,17 @@ static __always_inline __be16 l2_walk(struct cursor *c)
 	return proto;
 }
 
+static __always_inline int uplink_in(struct cursor *c)
+{
+	__be16 proto = l2_walk(c);
+
+	if (proto == bpf_htons(ETH_P_IP))
+		return uplink_v4(c);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return uplink_v6(c);
+	return -1;
+}
+
 SEC("xdp")
 int warren_uplink(struct xdp_md *ctx)
 {
@@ -172,13 +174,29 @@ int warren_uplink(struct xdp_md *ctx)
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	__be16 proto = l2_walk(&c);
+	int reason = uplink_in(&c);
 
-	if (proto == bpf_htons(ETH_P_IP))
-		return uplink_v4(&c);
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return uplink_v6(&c);
-	return XDP_PASS;
+	if (reason < 0)
+		return XDP_PASS;
+	drop(WARREN_ENV_NONE, reason);
+	return XDP_DROP;
+}
+
+/*
+ * The same rule at tc/tcx ingress, for uplinks where XDP costs more than
+ * it saves: on a veth, native XDP moves receive to the veth's NAPI path
+ * and takes GSO away from its peer (see README, Benchmarks), generic XDP
+ * linearizes every packet. A NIC's driver XDP has neither cost.
+ */
+SEC("tc")
+int warren_ul_in(struct __sk_buff *skb)
+{
+	struct cursor c;
+	int reason;
+
+	cursor_init(&c, skb);
+	reason = uplink_in(&c);
+	return reason < 0 ? WARREN_PASS : drop(WARREN_ENV_NONE, reason);
 }
 
 /* --- transmit: warren_ul_out ------------------------------------------------ */

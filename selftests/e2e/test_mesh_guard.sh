@@ -14,13 +14,15 @@
 #   ICMP port unreachable for UDP, host unreachable for ping), timed and
 #   printed; another environment gets silence (a timeout), as for an
 #   address never used;
-# - teardown removes both uplink hooks.
+# - on this veth underlay the receive guard runs at tc ingress (auto) and
+#   drops plaintext injected from the underlay;
+# - teardown removes every uplink hook.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mesh_lib.sh"
 need_root_tools
 mesh_need_tools
 command -v bpftool >/dev/null || { echo "1..0 # SKIP missing bpftool"; exit 0; }
-ktap_plan 12
+ktap_plan 13
 
 setup() {
 	mesh_underlay h1 h2 || return 1
@@ -45,6 +47,22 @@ hooked() {
 	esac
 }
 check "status shows the egress guard's hook ($mode), and it is on ul0" hooked
+
+# On a veth underlay the receive guard runs at tc ingress (auto): it drops as XDP does.
+inject() {
+	local rx before after
+	rx=$(ctl h1 --json status | jq -r .mesh.uplink_rx)
+	before=$(counter h1 "" "" drop_plaintext)
+	ip -n "$SW" route replace 10.210.1.0/24 via "${UL4[h1]}"
+	for _ in 1 2 3 4 5; do
+		ip netns exec "$SW" bash -c "echo plaintext > /dev/udp/${V4[a]}/9999" 2>/dev/null
+	done
+	sleep 0.2
+	after=$(counter h1 "" "" drop_plaintext)
+	diag "receive guard: $rx; plaintext injected towards a workload: plaintext +$((after - before))"
+	[ "$rx" = "$mode" ] && [ $((after - before)) -ge 5 ]
+}
+check "the receive guard runs at tc ingress on a veth uplink and drops injected plaintext" inject
 
 # --- fail-closed encryption ------------------------------------------------------
 MARK=warren-leak-$RUN_ID-$RANDOM
@@ -147,8 +165,9 @@ torn() {
 		--wg-private-key "$TMP/h1.key" --wg-device "$(mesh_wgdev h1)" --uplink ul0 \
 		--host4 10.210.1.0/24 --host6 fd77:7761:7272:1::/64 --teardown >>"$TMP/h1.log" 2>&1 || return 1
 	[ ! -e "$(host_pins h1)" ] && ! h1 ip -d link show dev ul0 | grep -q xdp &&
-		! h1 tc filter show dev ul0 egress | grep -q warren
+		! h1 tc filter show dev ul0 egress | grep -q warren &&
+		! h1 tc filter show dev ul0 ingress | grep -q warren
 }
-check "teardown removes the uplink's XDP and egress hooks" torn
+check "teardown removes the uplink's hooks" torn
 
 finish

@@ -271,6 +271,7 @@ struct up_case {
 };
 
 static const struct up_case up_cases[] = {
+	/* each row: warren_uplink (XDP), then warren_ul_in (tc) */
 	{ "uplink WireGuard from a peer passes", U_PEER, IPPROTO_UDP, 0, XDP_PASS_, NONE },
 	{ "uplink WireGuard port from a stranger: not_peer", U_STRANGER, IPPROTO_UDP, 0, XDP_DROP_, WARREN_DROP_NOT_PEER },
 	{ "uplink stranger, VLAN-tagged: not_peer", U_STRANGER, IPPROTO_UDP, U_VLAN, XDP_DROP_, WARREN_DROP_NOT_PEER },
@@ -325,6 +326,17 @@ static void run_up(const struct up_case *c, int v6)
 	expect_counter(0, c->reason, 0);
 	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "length"))
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
+
+	/* warren_ul_in: the same rule at tc ingress, the same verdicts. */
+	topts.data_size_out = sizeof(out);
+	if (!ASSERT_OK(zero_counters(), "zero") ||
+	    !ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(up->progs.warren_ul_in), &topts),
+		       "tc test run"))
+		return;
+	ASSERT_EQ(topts.retval, c->verdict == XDP_PASS_ ? PASS : DROP, "tc verdict");
+	expect_counter(0, c->reason, 0);
+	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "tc length"))
+		ASSERT_MEMEQ(out, in, len, "tc passed unchanged");
 }
 
 /* --- warren_ul_out (tc egress) ------------------------------------------------ */

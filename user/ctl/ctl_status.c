@@ -46,7 +46,7 @@ static void print_text(const struct kv *resp)
 	{
 		static const char *const mesh_keys[] = { "member", "host", "wg-device", "wg-kind",
 							 "mtu", "uplink", "uplink-xdp",
-							 "uplink-egress", "hosts",
+							 "uplink-rx", "uplink-egress", "hosts",
 							 "remote-endpoints" };
 		size_t mesh = record_next(resp, 0, "mesh");
 

@@ -33,7 +33,8 @@ struct mesh {
 	bool allow_userspace;		/* wireguard-go where the kernel has none */
 	char uplink[IF_NAMESIZE];	/* "" = no uplink guard */
 	int uplink_ifindex;
-	enum xdp_mode_used xdp_mode;
+	enum uplink_rx uplink_rx;	/* --uplink-rx */
+	struct uplink_hooks uplink_hooks;	/* as attached */
 	char fleet_path[300];		/* <state>.fleet: the applied fleet state */
 
 	struct wg_dev wg;		/* kind WG_KIND_NONE until this host is in a fleet */
