@@ -153,6 +153,9 @@ silent() {
 	done
 	after=$(counter h1 p1 dev drop_no_endpoint)
 	diag "p1/dev no_endpoint drops: +$((after - before))"
+	# For comparison, what every caller got before: an address of its own environment never used.
+	read -r r ms <<<"$(timed a tcp:10.210.1.201 800)"
+	diag "own environment, an address never used: tcp:10.210.1.201 from a: $r after $ms ms"
 	$ok && [ $((after - before)) -ge 4 ]
 }
 check "another environment gets silence (a timeout), as for an address never used" silent

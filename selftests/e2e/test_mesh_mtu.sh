@@ -65,7 +65,19 @@ fetch() {	# fetch URL: the 20 MB file arrives whole
 	diag "GET $1: $(((t1 - t0) / 1000000)) ms"
 	[ "$got" = "$WANT" ]
 }
-check "20 MB over HTTP between hosts, IPv4" fetch "http://${V4[b]}:8080/f"
+# The MSS both ends announce follows the route: 1340 - 40 (IPv4, TCP headers).
+mss() {
+	local wg; wg=$(mesh_wgdev h1)
+	ip netns exec "$(host_ns h1)" timeout 10 tcpdump -i "$wg" -nn -c 2 -l \
+		'tcp port 8080 and tcp[tcpflags] & tcp-syn != 0' > "$TMP/syn.txt" 2>"$TMP/syn.err" &
+	local tpid=$!
+	wait_for 50 grep -q listening "$TMP/syn.err" || return 1
+	fetch "http://${V4[b]}:8080/f" || return 1
+	wait $tpid
+	diag "SYN, SYN-ACK: $(grep -o 'mss [0-9]*' "$TMP/syn.txt" | tr '\n' ' ')"
+	[ "$(grep -c 'mss 1300' "$TMP/syn.txt")" -eq 2 ]
+}
+check "20 MB over HTTP between hosts, IPv4, both ends announcing MSS 1300" mss
 check "20 MB over HTTP between hosts, IPv6" fetch "http://[${V6[b]}]:8080/f"
 perf() {
 	local bytes
