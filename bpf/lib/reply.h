@@ -41,7 +41,7 @@
 #define TCP_RST_R	0x04
 #define TCP_ACK_R	0x10
 
-/* Replies per second and burst, per environment and CPU (the agent may set them). */
+/* Replies per second and burst, per environment and CPU (set before load; tests do). */
 const volatile __u32 reply_rate = 1000;
 const volatile __u32 reply_burst = 50;
 

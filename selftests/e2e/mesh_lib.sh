@@ -83,7 +83,9 @@ mesh_fleet() {
 		done
 		# Every declared workload's environment, placed or not: an environment
 		# outlives its endpoints (and keeps their tombstones).
+		# (MESH_SKIP_ENVS="P/E ...": leave these out.)
 		for wl in "${!WL_P[@]}"; do echo "${WL_P[$wl]}/${WL_E[$wl]}"; done | sort -u | while IFS=/ read -r p e; do
+			[[ " ${MESH_SKIP_ENVS:-} " == *" $p/$e "* ]] && continue
 			echo "env project=$p env=$e"
 		done
 		for wl in "$@"; do

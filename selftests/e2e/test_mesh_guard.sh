@@ -22,14 +22,15 @@ source "$(dirname "$0")/mesh_lib.sh"
 need_root_tools
 mesh_need_tools
 command -v bpftool >/dev/null || { echo "1..0 # SKIP missing bpftool"; exit 0; }
-ktap_plan 13
+ktap_plan 14
 
 setup() {
 	mesh_underlay h1 h2 || return 1
 	mesh_wl a h1 p1 prod 0 11 && mesh_wl b h2 p1 prod 1 12 && mesh_wl c h1 p1 dev 0 13 &&
-	mesh_wl gl h1 p1 prod 2 14 && mesh_wl gr h2 p1 prod 3 15 || return 1
+	mesh_wl gl h1 p1 prod 2 14 && mesh_wl gr h2 p1 prod 3 15 && mesh_wl gs h1 p1 stage 0 16 ||
+		return 1
 	mesh_agent h1 && mesh_agent h2 || return 1
-	mesh_fleet "$TMP/fleet" a b c gl gr && mesh_apply "$TMP/fleet" || return 1
+	mesh_fleet "$TMP/fleet" a b c gl gr gs && mesh_apply "$TMP/fleet" || return 1
 	wait_for 50 quiet in_wl a "$PROBE" check --timeout-ms 500 icmp:"${V4[b]}"
 }
 check "2 hosts, 5 workloads, the tunnel up" setup
@@ -115,7 +116,7 @@ check "workloads still reach each other across hosts, through WireGuard" \
 # --- fail fast --------------------------------------------------------------------
 # gl (here) and gr (on h2) leave the fleet; their environment p1/prod stays.
 mesh_fleet "$TMP/fleet.2" a b c
-check "the replicas gl (h1) and gr (h2) are removed from the fleet" mesh_apply "$TMP/fleet.2"
+check "the replicas gl (h1), gr (h2) and gs (h1) are removed from the fleet" mesh_apply "$TMP/fleet.2"
 
 # timed WL SPEC TIMEOUT: "RESULT MS" of one probe, the time around it.
 timed() {
@@ -159,6 +160,18 @@ silent() {
 	$ok && [ $((after - before)) -ge 4 ]
 }
 check "another environment gets silence (a timeout), as for an address never used" silent
+
+# A tombstone lasts as long as its environment: gs (p1/stage, slot 16) goes, then p1/stage.
+slot16() { bpftool -j map lookup pinned "$(host_pins h1)/warren_slots" key 16 0 0 0 | jq -c "(.formatted.value // .value) | [.env_id, .flags]"; }
+lifetime() {
+	local gone after
+	gone=$(slot16)
+	MESH_SKIP_ENVS=p1/stage mesh_fleet "$TMP/fleet.3" a b c && mesh_apply "$TMP/fleet.3" || return 1
+	after=$(slot16)
+	diag "slot 16 [env id, flags]: $gone once gs is gone, $after once p1/stage is gone too"
+	[ "$(jq '.[1]' <<<"$gone")" -eq 64 ] && [ "$(jq '.[0]' <<<"$gone")" -gt 0 ] && [ "$after" = "[0,0]" ]
+}
+check "a tombstone lasts as long as its environment (slot kept, then cleared)" lifetime
 
 # --- teardown ---------------------------------------------------------------------
 torn() {
