@@ -162,7 +162,13 @@ silent() {
 check "another environment gets silence (a timeout), as for an address never used" silent
 
 # A tombstone lasts as long as its environment: gs (p1/stage, slot 16) goes, then p1/stage.
-slot16() { bpftool -j map lookup pinned "$(host_pins h1)/warren_slots" key 16 0 0 0 | jq -c "(.formatted.value // .value) | [.env_id, .flags]"; }
+# [env_id, flags] of h1's slot 16, from the raw value bytes (little-endian env_id at 0, flags at 12).
+slot16() {
+	bpftool -j map lookup pinned "$(host_pins h1)/warren_slots" key 16 0 0 0 | jq -c '
+		def hex: ltrimstr("0x") | ascii_downcase | explode
+			| map(if . >= 97 then . - 87 else . - 48 end) | reduce .[] as $d (0; . * 16 + $d);
+		.value | [(.[0] | hex) + 256 * (.[1] | hex), (.[12] | hex)]'
+}
 lifetime() {
 	local gone after
 	gone=$(slot16)
