@@ -10,6 +10,8 @@
 # make demo       bring up a demo fabric with real traffic (needs root)
 # make bench      datapath cost and throughput against baselines (needs root)
 # make deps       install missing Debian packages
+# make install    binaries, the CNI plugin, the systemd unit, config, man pages
+#                 (PREFIX=/usr/local DESTDIR= CNI_BIN_DIR=/usr/lib/cni SYSCONFDIR=/etc)
 # make clean
 # V=1 shows the commands; O=DIR puts the build elsewhere (default build/).
 
@@ -43,29 +45,35 @@ TEST_BPF_OBJS := empty veth_observe wg_observe
 # userspace sources by folder (user/FOLDER/NAME.c), one folder per part:
 # lib (shared by every binary), core (the agent), dns (the shim), mesh
 # (WireGuard and the mesh datapath), fleet (the fleet state), ctl (warrenctl).
-LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json
+LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
 MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/mesh_mtu mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
 CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
-	core/project core/naming core/status core/server
+	core/project core/naming core/status core/server core/vanish
+CORE_SRCS += core/attachment
 AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
 	ctl/ctl_status ctl/ctl_fleet ctl/warrenctl
+# The CNI plugin: talks to warrend with warrenctl's client, JSON through lib/json.
+CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent cni/cni_main
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
-	test_dns_wire test_dns_answer test_json
+	test_dns_wire test_dns_answer test_dns_srv test_json
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
-FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names
+FUZZ_TARGETS += fuzz_cni
+FUZZ_LINK_fuzz_cni := cni/cni_config cni/cni_result lib/json lib/names lib/kv
+FUZZ_LIBS_fuzz_cni := -ljson-c
+FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names lib/ports
 FUZZ_LINK_fuzz_dns_wire := dns/dns_wire
-FUZZ_LINK_fuzz_dns_answer := dns/dns_wire dns/dns_view dns/dns_answer core/model lib/addr lib/names
+FUZZ_LINK_fuzz_dns_answer := dns/dns_wire dns/dns_view dns/dns_answer core/model lib/addr lib/names lib/ports
 
 SKELS := $(patsubst %,$(O)/%.skel.h,$(BPF_OBJS))
 TEST_SKELS := $(patsubst %,$(O)/selftests/%.skel.h,$(TEST_BPF_OBJS))
 
-all: $(O)/warrend $(O)/warrenctl tests
+all: $(O)/warrend $(O)/warrenctl $(O)/warren-cni tests
 
 deps: $(O)/.deps
 $(O)/.deps: scripts/deps.sh scripts/vm_kernels.sh
@@ -124,11 +132,15 @@ $(O)/warrenctl: $(patsubst %,$(O)/user/%.o,$(CTL_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
 
+$(O)/warren-cni: $(patsubst %,$(O)/user/%.o,$(CNI_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -Wl,--as-needed $(USER_LDLIBS) -o $@
+
 # --- tests -------------------------------------------------------------
 TEST_CFLAGS := $(USER_CFLAGS) -Iselftests -I$(O)/selftests
 
 # Unit tests link the sanitizer build of the pieces they test.
-$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(SKELS)
+$(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(wildcard selftests/unit/*.h) $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(SKELS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(USER_LDLIBS) -o $@
@@ -156,10 +168,16 @@ $(O)/selftests/bench_progs: selftests/progs/bench_progs.c $(PROG_TEST_DEPS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
-$(O)/selftests/warren-probe: selftests/e2e/probe.c | $(O)/.deps
+$(O)/selftests/warren-probe: $(wildcard selftests/e2e/probe/*.c) selftests/e2e/probe/probe.h | $(O)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $< -o $@
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $(filter %.c,$^) -o $@
+
+# The same tool, static, for container images with nothing else in them (test_podman.sh).
+$(O)/selftests/warren-probe-static: $(wildcard selftests/e2e/probe/*.c) selftests/e2e/probe/probe.h | $(O)/.deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -static -std=gnu11 $(WARN) -D_GNU_SOURCE $(filter %.c,$^) -o $@
 
 $(O)/selftests/warren-dnsq: selftests/e2e/dnsq.c | $(O)/.deps
 	$(call msg,CC,$@)
@@ -180,12 +198,12 @@ $(O)/selftests/fuzz/%: selftests/fuzz/%.c $$(addprefix user/,$$(addsuffix .c,$$(
 		$(USER_HDRS) | $(O)/.deps
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(addprefix user/,$(addsuffix .c,$(FUZZ_LINK_$*))) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(addprefix user/,$(addsuffix .c,$(FUZZ_LINK_$*))) $(FUZZ_LIBS_$*) -o $@
 
 tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
 	$(O)/selftests/test_mesh_progs $(O)/selftests/test_reply_progs \
 	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
-	$(O)/selftests/warren-musl-resolve \
+	$(O)/selftests/warren-musl-resolve $(O)/selftests/warren-probe-static \
 	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))
 
 # Both halves run even when the first fails, so one run shows every failure.
@@ -220,11 +238,47 @@ bench: all
 	$(Q)O=$(O) scripts/bench.sh
 
 scan: | $(O)/.deps
-	$(Q)scan-build --status-bugs -o $(O)/scan $(MAKE) --no-print-directory O=$(O)/scan-build $(O)/scan-build/warrend $(O)/scan-build/warrenctl
+	$(Q)scan-build --status-bugs -o $(O)/scan $(MAKE) --no-print-directory O=$(O)/scan-build $(O)/scan-build/warrend $(O)/scan-build/warrenctl \
+		$(O)/scan-build/warren-cni
 
 clean:
 	$(Q)rm -rf $(O)
 
+# --- install (scripts/install/: the unit, the default config, man pages) ----
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+# Where podman and Debian's containernetworking-plugins look first.
+CNI_BIN_DIR ?= /usr/lib/cni
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_FILES := $(SBINDIR)/warrend $(SBINDIR)/warrenctl $(CNI_BIN_DIR)/warren \
+	$(SYSTEMD_UNIT_DIR)/warrend.service $(MANDIR)/man8/warrend.8 $(MANDIR)/man8/warrenctl.8 \
+	$(MANDIR)/man8/warren-cni.8 $(PREFIX)/share/doc/warren/warren-shop-prod.conflist.example
+
+install: $(O)/warrend $(O)/warrenctl $(O)/warren-cni
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/warren $(DESTDIR)$(PREFIX)/share/doc/warren
+	$(Q)install -m 0755 $(O)/warrend $(O)/warrenctl $(DESTDIR)$(SBINDIR)/
+	$(Q)install -m 0755 $(O)/warren-cni $(DESTDIR)$(CNI_BIN_DIR)/warren
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		scripts/install/warrend.service.in > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/warrend.service
+	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/warrend.service
+	$(Q)install -m 0644 scripts/install/warrend.8 scripts/install/warrenctl.8 \
+		scripts/install/warren-cni.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 scripts/install/warren-shop-prod.conflist.example \
+		$(DESTDIR)$(PREFIX)/share/doc/warren/
+	@# The host's own settings survive a reinstall.
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/warren/warrend.conf ] || \
+		install -m 0644 scripts/install/warrend.conf $(DESTDIR)$(SYSCONFDIR)/warren/warrend.conf
+
+# The config file stays (it is the host's); so do the state and the pins.
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
+
+.PHONY: install uninstall
 .PHONY: all deps tests check check-host check-vm vmtest check-unit check-progs check-fuzz check-e2e \
 	demo bench scan clean
 .DELETE_ON_ERROR:

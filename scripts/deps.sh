@@ -14,6 +14,9 @@ pkgs+=(wireguard-go wireguard-tools)
 pkgs+=(bind9-dnsutils dnsmasq-base musl-tools libclang-rt-14-dev)
 # DNS benchmark: the load generator and the servers compared against
 pkgs+=(dnsperf knot nsd unbound)
+# container runtimes (test_podman.sh): podman with its CNI backend, runc (crun
+# refuses cgroup v1/hybrid hosts); installing (test_install.sh): systemd-analyze, man
+pkgs+=(podman containernetworking-plugins runc file systemd groff-base man-db)
 # VM suites (scripts/vmtest.sh): qemu, a static busybox for the initramfs,
 # the tools that pack it and unpack kernel modules
 pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod)

@@ -13,7 +13,7 @@ MUSL=$O/selftests/warren-musl-resolve
 for t in dig dnsmasq "$DNSQ"; do
 	command -v "$t" >/dev/null || { echo "1..0 # SKIP missing $t"; exit 1; }
 done
-ktap_plan 23
+ktap_plan 33
 
 H=h1
 HNS=$(host_ns $H)
@@ -57,7 +57,8 @@ setup() {
 	ctl $H env add p2 prod >/dev/null && ctl $H env add p1 v6 ipv6-only >/dev/null || return 1
 	local spec wl
 	# wl project env service replica [type T] [build]
-	for spec in "a0 p1 prod api 0 type web" "a1 p1 prod api 1 type web" \
+	for spec in "a0 p1 prod api 0 type web port http=8080/tcp port dns=53/udp" \
+		    "a1 p1 prod api 1 type web port http=8081/tcp" \
 		    "a2 p1 prod api 2 type worker" "db p1 prod db 0" \
 		    "dev0 p1 dev api 0" "x0 p2 prod api 0" "x1 p2 prod api 1" \
 		    "six p1 v6 api 0" "bld p1 prod builder 0 build"; do
@@ -181,6 +182,176 @@ else
 	skip "musl getaddrinfo resolves on its first try right after endpoint add" "no musl-gcc build ($MUSL)"
 fi
 
+# --- names without the asked type, and a service too big for 512 bytes -------------------
+# NOERROR, no answer, the SOA in authority: never NXDOMAIN for a name that exists.
+nodata_one() {	# nodata_one WL NAME TYPE
+	local out
+	out=$(q "$1" "$2" "$3")
+	grep -q "status: NOERROR" <<<"$out" && grep -q "ANSWER: 0, AUTHORITY: 1" <<<"$out" &&
+	grep -q "^$D\..*IN	SOA" <<<"$out" || { diag "$1 $2 $3: $(grep -E 'status|SOA' <<<"$out" | tr '\n' ' ')"; return 1; }
+}
+nodata() {
+	local t n
+	for n in api.$D 0.api.$D api.v6.p1.$D; do nodata_one six "$n" A || return 1; done
+	for t in TXT MX PTR CAA; do
+		for n in api.$D 1.api.$D web.api.$D 0.web.api.prod.p1.$D; do
+			nodata_one a0 "$n" $t || return 1
+		done
+	done
+	nodata_one a0 prod.p1.$D A
+}
+check "names that exist without the asked type: NOERROR, no data, SOA (IPv6-only A; TXT, MX, PTR, CAA)" nodata
+
+musl_families() {
+	local out rc
+	# IPv6-only: musl's A query gets NODATA, its AAAA query the address.
+	out=$(in_wl six "$MUSL" api.$D 0.api.$D 2>&1); rc=$?
+	sed 's/^/#   six: /' <<<"$out"
+	[ $rc -eq 0 ] && [ "$(sort -u <<<"$out")" = "$(printf '%s\n' "0.api.$D ${V6[six]}" "api.$D ${V6[six]}")" ] ||
+		return 1
+	# Dual-stack: both families of the one replica.
+	out=$(in_wl a0 "$MUSL" 1.api.$D 2>&1); rc=$?
+	sed 's/^/#   a0: /' <<<"$out"
+	[ $rc -eq 0 ] && grep -qx "1.api.$D ${V4[a1]}" <<<"$out" && grep -qx "1.api.$D ${V6[a1]}" <<<"$out" &&
+	[ "$(wc -l <<<"$out")" -eq 2 ]
+}
+if [ -x "$MUSL" ]; then
+	check "musl getaddrinfo (parallel A+AAAA): IPv6-only names resolve, dual-stack gets both" musl_families
+else
+	skip "musl getaddrinfo (parallel A+AAAA): IPv6-only names resolve, dual-stack gets both" "no musl-gcc build ($MUSL)"
+fi
+
+BIG=45
+big_setup() {
+	local i t0=$(date +%s%N)
+	for ((i = 0; i < BIG; i++)); do
+		wl_create "big$i" && add_endpoint "big$i" p1 prod big "$i" || { diag "big$i"; return 1; }
+	done
+	diag "$BIG endpoint adds: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+}
+check "$BIG replicas of one service" big_setup
+
+BIG4=$(for ((i = 0; i < BIG; i++)); do echo "${V4[big$i]}"; done | sort)
+BIG6=$(for ((i = 0; i < BIG; i++)); do echo "${V6[big$i]}"; done | sort)
+# answers OUT: the addresses in dig's answer section, sorted.
+answers() { awk '$4 == "A" || $4 == "AAAA" { print $5 }' <<<"$1" | sort; }
+big_udp() {
+	local out t sets=() n size a
+	for t in A AAAA; do
+		for a in 1 2 3; do
+			out=$(q a0 +noedns +ignore big.$D $t)
+			size=$(sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p' <<<"$out")
+			n=$(answers "$out" | wc -l)
+			grep -q "flags:.* tc" <<<"$out" && [ "$size" -le 512 ] && [ "$n" -ge 5 ] && [ "$n" -lt $BIG ] ||
+				{ diag "$t: size $size, $n answers, $(grep flags: <<<"$out")"; return 1; }
+			# every address one of the service's
+			[ -z "$(comm -23 <(answers "$out") <([ $t = A ] && echo "$BIG4" || echo "$BIG6"))" ] ||
+				{ diag "$t: foreign addresses"; return 1; }
+			sets+=("$(answers "$out" | tr '\n' ' ')")
+		done
+		diag "$t over UDP without EDNS: $n of $BIG records, $size bytes, TC"
+	done
+	# Each query shows another window of the replicas.
+	[ "${sets[0]}" != "${sets[1]}" ] && [ "${sets[1]}" != "${sets[2]}" ] &&
+	[ "${sets[3]}" != "${sets[4]}" ] || { diag "no rotation: ${sets[0]} | ${sets[1]}"; return 1; }
+}
+check "$BIG replicas over UDP without EDNS: at most 512 bytes, TC set, rotating subsets (A and AAAA)" big_udp
+
+big_tcp() {
+	local out
+	[ "$(answers "$(q a0 +tcp big.$D A)")" = "$BIG4" ] || { diag "TCP A"; return 1; }
+	[ "$(answers "$(q a0 +tcp big.$D AAAA)")" = "$BIG6" ] || { diag "TCP AAAA"; return 1; }
+	# dig's own retry after TC gets all of them too
+	[ "$(answers "$(q a0 +noedns big.$D A)")" = "$BIG4" ] || { diag "TC retry"; return 1; }
+	# with EDNS, up to the client's size: 45 A fit 1232 bytes, 45 AAAA do not
+	out=$(q a0 +bufsize=1232 +ignore big.$D A)
+	[ "$(answers "$out")" = "$BIG4" ] && ! grep -q "flags:.* tc" <<<"$out" || { diag "EDNS A"; return 1; }
+	out=$(q a0 +bufsize=1232 +ignore big.$D AAAA)
+	grep -q "flags:.* tc" <<<"$out" &&
+	[ "$(sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p' <<<"$out")" -le 1232 ] || { diag "EDNS AAAA"; return 1; }
+}
+check "$BIG replicas over TCP: the full set (A and AAAA); EDNS up to the client's size" big_tcp
+
+# musl before 1.2.4 (Debian 12 has 1.2.3) never retries over TCP: it must
+# still get a correct part of the set from the truncated UDP answers.
+musl_big() {
+	local out rc n
+	out=$(in_wl a0 "$MUSL" big.$D 2>&1); rc=$?
+	n=$(wc -l <<<"$out")
+	diag "musl: rc $rc, $n addresses"
+	[ $rc -eq 0 ] && [ "$n" -ge 2 ] && [ "$n" -le $((2 * BIG)) ] &&
+	[ -z "$(comm -23 <(awk '{print $2}' <<<"$out" | sort) <(printf '%s\n' "$BIG4" "$BIG6" | sort))" ]
+}
+if [ -x "$MUSL" ]; then
+	check "musl getaddrinfo of $BIG replicas: a correct subset, no error" musl_big
+else
+	skip "musl getaddrinfo of $BIG replicas: a correct subset, no error" "no musl-gcc build ($MUSL)"
+fi
+
+# --- named ports: SRV ----------------------------------------------------------------------
+srv() {
+	local got want out
+	got=$(short a0 _http._tcp.api.$D SRV)
+	want=$(printf '%s\n' "0 1 8080 0.api.$D." "0 1 8081 1.api.$D." | sort)
+	[ "$got" = "$want" ] || { diag "_http._tcp.api: $got"; return 1; }
+	# the targets' addresses come along in the additional section, and resolve by themselves
+	out=$(q a0 +noall +additional _http._tcp.api.$D SRV)
+	grep -q "^0.api.$D.*A	${V4[a0]}$" <<<"$out" && grep -q "^1.api.$D.*AAAA	${V6[a1]}$" <<<"$out" ||
+		{ diag "additional: $out"; return 1; }
+	[ "$(short a0 0.api.$D A)" = "${V4[a0]}" ] || return 1
+	[ "$(short dev0 1.api.$D A)" = "" ] || return 1
+	[ "$(short a0 _dns._udp.api.$D SRV)" = "0 1 53 0.api.$D." ] || { diag "_dns._udp"; return 1; }
+	[ "$(short a0 _http._tcp.1.api.$D SRV)" = "0 1 8081 1.api.$D." ] || { diag "replica form"; return 1; }
+	[ "$(short a0 +tcp _http._tcp.api.prod.p1.$D SRV | wc -l)" -eq 2 ] || { diag "FQ over TCP"; return 1; }
+	[ "$(status_of a0 _http._udp.api.$D SRV)" = NXDOMAIN ] && [ "$(status_of a0 _ssh._tcp.api.$D SRV)" = NXDOMAIN ] &&
+	[ "$(status_of a0 _http._tcp.db.$D SRV)" = NXDOMAIN ] || { diag "undeclared ports exist?"; return 1; }
+	nodata_one a0 _http._tcp.api.$D A
+}
+check "SRV for named ports: one per replica, targets with addresses, per port and protocol" srv
+
+srv_views() {	# another environment's SRV names are names that do not exist
+	local pair a b
+	for pair in "x0 _http._tcp.api.prod.p1 _http._tcp.zzz.prod.p1" "dev0 _http._tcp.api.prod.p1 _http._tcp.api.prod.zz" \
+		    "x0 _dns._udp.0.web.api.prod.p1 _dns._udp.0.web.zzz.prod.p1"; do
+		set -- $pair
+		a=$(in_wl "$1" "$DNSQ" $R4 53 "$(query_hex "$2.$D" 33)")
+		b=$(in_wl "$1" "$DNSQ" $R4 53 "$(query_hex "$3.$D" 33)")
+		diag "$1 $2: $a"
+		[ "$a" = "$b" ] && [[ "$a" == rcode=3\ * ]] || { diag "$3: $b"; return 1; }
+	done
+	[ "$(status_of dev0 _http._tcp.api.$D SRV)" = NXDOMAIN ]
+}
+check "another environment's SRV names answer exactly like names that do not exist" srv_views
+
+ports_shown() {
+	local j
+	j=$(ctl $H --json endpoint list) || return 1
+	[ "$(jq -r --arg id "${ID[a0]}" '.[] | select(.id == ($id | tonumber)) | .ports' <<<"$j")" = "http=8080/tcp,dns=53/udp" ] &&
+	[ "$(jq -r --arg id "${ID[db]}" '.[] | select(.id == ($id | tonumber)) | .ports' <<<"$j")" = "" ] &&
+	ctl $H endpoint list | head -1 | grep -q PORTS &&
+	ctl $H endpoint list | grep -q "http=8081/tcp"
+}
+check "endpoint list shows the ports (text and --json)" ports_shown
+
+bad_ports() {
+	local spec before after rc
+	wl_create bp || return 1
+	before=$(ctl $H --json endpoint list | jq length)
+	for spec in "http=0/tcp" "http=65536/tcp" "http=80/sctp" "HTTP=80/tcp" "ht--tp=80/tcp" \
+		    "abcdefghijklmnop=1/tcp" "1234=1/tcp" "http" "http=80/tcp port http=81/tcp"; do
+		ctl $H endpoint add project p1 env prod service bp replica 0 netns "$(wl_ns bp)" \
+			port $spec >/dev/null 2>"$TMP/bp.err"; rc=$?
+		diag "port $spec: rc $rc: $(cat "$TMP/bp.err")"
+		[ $rc -eq 1 ] && [ "$(wc -l <"$TMP/bp.err")" -eq 1 ] && grep -q "port" "$TMP/bp.err" || return 1
+	done
+	ctl $H endpoint add project p1 env prod service bp replica 0 netns "$(wl_ns bp)" port \
+		2>/dev/null; rc=$?
+	after=$(ctl $H --json endpoint list | jq length)
+	[ $rc -eq 2 ] && [ "$before" = "$after" ] && ! in_wl bp ip link show warren0 >/dev/null 2>&1 &&
+	[ "$(status_of a0 bp.$D A)" = NXDOMAIN ]
+}
+check "bad ports are refused with one line each, and nothing is created" bad_ports
+
 env_vars() {
 	local out
 	out=$(ctl $H endpoint env project p1 env prod service api replica 1) || return 1
@@ -296,9 +467,10 @@ check "status counts queries by outcome" counters
 restart() {
 	agent_kill9 $H
 	agent_start $H || return 1
-	[ "$(short a0 api.$D A | wc -l)" -eq 3 ] && [ "$(short x0 api.$D A | wc -l)" -eq 2 ]
+	[ "$(short a0 api.$D A | wc -l)" -eq 3 ] && [ "$(short x0 api.$D A | wc -l)" -eq 2 ] &&
+	[ "$(short a0 _http._tcp.api.$D SRV | wc -l)" -eq 2 ]
 }
-check "after kill -9 and restart the agent answers the same views" restart
+check "after kill -9 and restart the agent answers the same views (SRV too: ports saved)" restart
 
 bad_flags() {
 	local f args=(--pin-dir "$(host_pins $H)-3" --socket "$TMP/third.sock" --state "$TMP/third.state")

@@ -90,7 +90,7 @@ fleet_file() {	# fleet_file OUT [HOST...]: the state with only these hosts
 			[[ " ${hosts[*]} " == *" ${HOST_OF[$wl]} "* ]] || continue
 			IFS=- read -r p e _ r <<<"$wl"
 			echo "endpoint host=${HOST_OF[$wl]} project=$p env=$e service=web replica=$r" \
-			     "type=web slot=${SLOT[$wl]} netns=$(wl_ns "$wl")"
+			     "type=web slot=${SLOT[$wl]} netns=$(wl_ns "$wl") ports=http=$((8080 + r))/tcp"
 		done
 	} > "$out"
 }
@@ -203,6 +203,22 @@ diag "web.$DOMAIN from p1/prod on h1: $got"
 check "a service's name answers every replica on every host, own environment only" test "$got" = "$want"
 check "a replica on another host by number: 2.web.$DOMAIN" \
 	test "$(dig_set p1-prod-web-0 2.web.$DOMAIN)" = "${V4[p1-prod-web-2]} "
+
+srv_want=$(for r in 0 1 2; do echo "0 1 $((8080 + r)) $r.web.$DOMAIN."; done | sort | tr '\n' ' ')
+check "SRV _http._tcp.web.$DOMAIN: one record per replica on every host (fleet state ports)" \
+	test "$(dig_set p1-prod-web-0 _http._tcp.web.$DOMAIN SRV)" = "$srv_want"
+# A change of ports only renames: the endpoint keeps its interface, DNS sees the new port.
+ports_only() {
+	local before after
+	before=$(ctl h1 --json endpoint list | jq -c '[.[] | {id, ifindex}]')
+	sed 's|\(service=web replica=0 .*\)ports=http=8080/tcp|\1ports=http=9090/tcp|' "$TMP/fleet" > "$TMP/fleet.ports"
+	ctl h1 apply "$TMP/fleet.ports" >/dev/null || return 1
+	after=$(ctl h1 --json endpoint list | jq -c '[.[] | {id, ifindex}]')
+	[ "$before" = "$after" ] && dig_set p1-prod-web-0 _http._tcp.0.web.$DOMAIN SRV | grep -q " 9090 " &&
+	ctl h1 --json endpoint list | jq -e '.[] | select(.ports == "http=9090/tcp")' >/dev/null &&
+	ctl h1 apply "$TMP/fleet" >/dev/null
+}
+check "a fleet state changing only ports keeps the endpoints, and SRV answers the new port" ports_only
 
 # --- the underlay carries nothing in the clear ---------------------------------------------------
 MARK=warren-marker-$RUN_ID-$RANDOM

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the whole answering path: parse, per-caller view,
  * name forms, records, truncation. The model is real (two environments,
- * typed replicas, an IPv6-only environment, a build-phase endpoint).
+ * typed replicas with named ports (SRV), an IPv6-only environment, a
+ * build-phase endpoint).
  * The first input byte picks the caller, the transport, and whether a
  * rename happens first (so index rebuilds are fuzzed too); the rest is
  * the query.
@@ -20,12 +21,14 @@ static struct model m;
 static struct dns_view v;
 
 static void add(const char *p, const char *e, const char *s, uint32_t n, const char *type,
-		bool build)
+		bool build, const char *ports)
 {
 	struct endpoint_req r = { .replica = n, .build = build };
 	struct endpoint ep;
 	char err[ERR_SIZE];
 
+	if (port_list_parse(ports, &r.ports, err, sizeof(err)))
+		__builtin_trap();
 	snprintf(r.project, sizeof(r.project), "%s", p);
 	snprintf(r.env, sizeof(r.env), "%s", e);
 	snprintf(r.service, sizeof(r.service), "%s", s);
@@ -50,13 +53,13 @@ static void init(void)
 	model_env_add(&m, "p1", "prod", false, err);
 	model_env_add(&m, "p1", "dev", false, err);
 	model_env_add(&m, "p2", "six", true, err);
-	add("p1", "prod", "api", 0, "web", false);
-	add("p1", "prod", "api", 1, "web", false);
-	add("p1", "prod", "api", 2, "worker", false);
-	add("p1", "prod", "db", 0, "", false);
-	add("p1", "dev", "api", 3, "", false);
-	add("p2", "six", "api", 4, "", false);
-	add("p1", "prod", "builder", 5, "", true);
+	add("p1", "prod", "api", 0, "web", false, "http=8080/tcp,dns=53/udp");
+	add("p1", "prod", "api", 1, "web", false, "http=8081/tcp");
+	add("p1", "prod", "api", 2, "worker", false, "");
+	add("p1", "prod", "db", 0, "", false, "pg=5432/tcp");
+	add("p1", "dev", "api", 3, "", false, "http=80/tcp");
+	add("p2", "six", "api", 4, "", false, "http=80/tcp");
+	add("p1", "prod", "builder", 5, "", true, "http=80/tcp");
 	if (dns_view_init(&v, &m, "warren.internal", 5, err))
 		__builtin_trap();
 }

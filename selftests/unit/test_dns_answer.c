@@ -5,155 +5,7 @@
  * NXDOMAIN for nothing, round robin, refusals, forwarding decisions, and
  * model changes seen by the very next query.
  */
-#include <arpa/inet.h>
-#include <stdlib.h>
-#include "test.h"
-#include "dns/dns_answer.h"
-#include "core/model.h"
-
-
-struct fix {
-	struct model m;
-	struct dns_view v;
-	struct dns_stats st;
-};
-
-static int add(struct model *m, const char *p, const char *e, const char *s, uint32_t n,
-	       const char *type, bool build)
-{
-	struct endpoint_req r = { .replica = n, .build = build };
-	struct endpoint ep;
-	char err[ERR_SIZE];
-	int ret;
-
-	snprintf(r.project, sizeof(r.project), "%s", p);
-	snprintf(r.env, sizeof(r.env), "%s", e);
-	snprintf(r.service, sizeof(r.service), "%s", s);
-	snprintf(r.type, sizeof(r.type), "%s", type);
-	snprintf(r.netns, sizeof(r.netns), "wl%s%s%s%u", p, e, s, n);
-	ret = model_endpoint_prepare(m, &r, &ep, err);
-	return ret ? ret : model_endpoint_insert(m, &ep, err);
-}
-
-static bool setup(struct fix *f)
-{
-	struct fabric_config cfg;
-	char err[ERR_SIZE];
-
-	memset(f, 0, sizeof(*f));
-	prefix4_parse("10.210.0.0/16", &cfg.fabric4);
-	prefix6_parse("fd77:7761:7272::/48", &cfg.fabric6);
-	prefix4_parse("10.210.1.0/24", &cfg.host4);
-	prefix6_parse("fd77:7761:7272:1::/64", &cfg.host6);
-	model_init(&f->m, &cfg);
-	/* slots from 2 in order: p1/prod api 0,1,2 = .2 .3 .4, db .5, p1/dev api .6, p2 api .7 */
-	return !model_project_add(&f->m, "p1", err) && !model_project_add(&f->m, "p2", err) &&
-	       !model_env_add(&f->m, "p1", "prod", false, err) &&
-	       !model_env_add(&f->m, "p1", "dev", false, err) &&
-	       !model_env_add(&f->m, "p2", "prod", false, err) &&
-	       !model_env_add(&f->m, "p1", "six", true, err) &&
-	       !add(&f->m, "p1", "prod", "api", 0, "web", false) &&
-	       !add(&f->m, "p1", "prod", "api", 1, "web", false) &&
-	       !add(&f->m, "p1", "prod", "api", 2, "worker", false) &&
-	       !add(&f->m, "p1", "prod", "db", 0, "", false) &&
-	       !add(&f->m, "p1", "dev", "api", 0, "", false) &&
-	       !add(&f->m, "p2", "prod", "api", 0, "", false) &&
-	       !add(&f->m, "p1", "six", "api", 0, "", false) &&
-	       !add(&f->m, "p1", "prod", "builder", 0, "", true) &&
-	       !dns_view_init(&f->v, &f->m, "warren.internal", 5, err);
-}
-
-static void teardown(struct fix *f)
-{
-	dns_view_free(&f->v);
-	model_free(&f->m);
-}
-
-static const struct endpoint *caller(struct fix *f, int last_octet)
-{
-	return dns_view_caller4(&f->v, htonl(0x0ad20100u | (uint32_t)last_octet));
-}
-
-/* An IPv6-only endpoint asks from its IPv6 address. */
-static const struct endpoint *caller6(struct fix *f, int slot)
-{
-	uint8_t a[16] = { 0xfd, 0x77, 0x77, 0x61, 0x72, 0x72, 0, 1, [15] = (uint8_t)slot };
-
-	return dns_view_caller6(&f->v, a);
-}
-
-/* A query for name/type, optionally with an OPT record. */
-static size_t query(uint8_t *buf, const char *name, uint16_t type, bool edns)
-{
-	static const uint8_t hdr[12] = { 0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
-	int n;
-
-	memcpy(buf, hdr, 12);
-	n = dns_name_write(name, buf + 12, 300);
-	if (n < 0)
-		return 0;
-	buf += 12 + n;
-	buf[0] = (uint8_t)(type >> 8);
-	buf[1] = (uint8_t)type;
-	buf[2] = 0;
-	buf[3] = 1;
-	if (!edns)
-		return 12 + (size_t)n + 4;
-	memcpy(buf + 4, "\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00", 11);
-	buf[-12 + -n + 11] = 1;	/* arcount = 1 */
-	return 12 + (size_t)n + 4 + 11;
-}
-
-struct result {
-	enum dns_action act;
-	uint8_t rcode;
-	bool aa, tc;
-	int an, ns, ar;
-	size_t len;
-	uint32_t a[16];		/* A records, in order */
-	int na;
-	int naaaa;
-	uint8_t out[4096];
-};
-
-static void ask(struct fix *f, const struct endpoint *c, const char *name, uint16_t type,
-		struct result *r)
-{
-	uint8_t q[512];
-	struct dns_query dq;
-	size_t qlen = query(q, name, type, false), off;
-
-	memset(r, 0, sizeof(*r));
-	r->act = dns_answer(&f->v, c, q, qlen, false, &dq, r->out, sizeof(r->out), &r->len, &f->st);
-	if (r->act != DNS_ACT_REPLY || r->len < 12)
-		return;
-	r->rcode = r->out[3] & 0xf;
-	r->aa = r->out[2] & 0x04;
-	r->tc = r->out[2] & 0x02;
-	r->an = r->out[6] << 8 | r->out[7];
-	r->ns = r->out[8] << 8 | r->out[9];
-	r->ar = r->out[10] << 8 | r->out[11];
-	/* Answers follow the question, each owned by a pointer to it. */
-	off = qlen;
-	for (int i = 0; i < r->an && off + 12 <= r->len; i++) {
-		uint16_t t = (uint16_t)(r->out[off + 2] << 8 | r->out[off + 3]);
-		uint16_t rdlen = (uint16_t)(r->out[off + 10] << 8 | r->out[off + 11]);
-
-		if (t == DNS_TYPE_A && r->na < 16)
-			memcpy(&r->a[r->na++], r->out + off + 12, 4);
-		if (t == DNS_TYPE_AAAA)
-			r->naaaa++;
-		off += 12 + rdlen;
-	}
-}
-
-static bool has_a(const struct result *r, int last_octet)
-{
-	for (int i = 0; i < r->na; i++)
-		if (r->a[i] == htonl(0x0ad20100u | (uint32_t)last_octet))
-			return true;
-	return false;
-}
+#include "dns_fix.h"
 
 static void test_views(void)
 {
@@ -363,6 +215,85 @@ static void test_truncation_and_malformed(void)
 	teardown(&f);
 }
 
+/*
+ * A name that exists answers NOERROR with no records and the SOA for a
+ * type it has none of, never NXDOMAIN: musl asks A and AAAA at once and
+ * fails the lookup if either says the name does not exist.
+ */
+static void test_nodata(void)
+{
+	static const uint16_t types[] = { DNS_TYPE_A, DNS_TYPE_TXT, DNS_TYPE_MX, DNS_TYPE_SRV,
+					  DNS_TYPE_PTR, DNS_TYPE_CNAME, 99 };
+	static const char *const v6names[] = { "api.warren.internal", "0.api.warren.internal",
+					       "api.six.p1.warren.internal",
+					       "0.api.six.p1.warren.internal" };
+	static const char *const names[] = { "api.warren.internal", "1.api.warren.internal",
+					     "web.api.warren.internal",
+					     "0.web.api.prod.p1.warren.internal", "db.warren.internal" };
+	struct fix f;
+	struct result r;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	for (size_t i = 0; i < sizeof(v6names) / sizeof(v6names[0]); i++) {
+		ask(&f, caller6(&f, 8), v6names[i], DNS_TYPE_A, &r);
+		ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.an == 0 && r.ns == 1 && r.aa,
+			    v6names[i]);
+		ask(&f, caller6(&f, 8), v6names[i], DNS_TYPE_AAAA, &r);
+		ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.naaaa == 1, v6names[i]);
+		ask(&f, caller6(&f, 8), v6names[i], DNS_TYPE_ANY, &r);
+		ASSERT_TRUE(r.naaaa == 1 && r.na == 0, "ANY in an IPv6-only env: AAAA only");
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (size_t t = 1; t < sizeof(types) / sizeof(types[0]); t++) {
+			ask(&f, caller(&f, 2), names[i], types[t], &r);
+			ASSERT_TRUE(r.rcode == DNS_RCODE_NOERROR && r.an == 0 && r.ns == 1, names[i]);
+		}
+	}
+	/* The same types on a name that does not exist: NXDOMAIN, so the two differ. */
+	ask(&f, caller(&f, 2), "7.api.warren.internal", DNS_TYPE_TXT, &r);
+	ASSERT_EQ(r.rcode, DNS_RCODE_NXDOMAIN, "missing replica: NXDOMAIN");
+	ASSERT_EQ(f.st.nodata, 4 + 5 * 6, "counted as nodata");
+	teardown(&f);
+}
+
+/* 45 replicas without EDNS: what fits, TC set, a different window each time. */
+static void test_truncation_rotates(void)
+{
+	bool seen[64] = {};
+	uint32_t first = 0;
+	struct fix f;
+	struct result r;
+	int distinct = 0;
+
+	if (!ASSERT_TRUE(setup(&f), "setup"))
+		return;
+	for (uint32_t n = 0; n < 45; n++)
+		add(&f.m, "p1", "prod", "big", n, "", false);
+	for (int i = 0; i < 45; i++) {
+		ask(&f, caller(&f, 2), "big.warren.internal", DNS_TYPE_A, &r);
+		if (!ASSERT_TRUE(r.tc && r.len <= 512 && r.an > 10 && r.an < 45 && r.ns == 0,
+				 "TC, at most 512 bytes, part of the set"))
+			break;
+		if (i == 0)
+			first = r.a[0];
+		else if (i == 1)
+			ASSERT_TRUE(r.a[0] != first, "the next answer starts elsewhere");
+		for (int k = 0; k < r.na; k++) {
+			uint32_t o = ntohl(r.a[k]) & 0xff;
+
+			if (o < 64 && !seen[o]) {
+				seen[o] = true;
+				distinct++;
+			}
+		}
+	}
+	ASSERT_EQ(distinct, 45, "every replica appears in some answer");
+	ask(&f, caller(&f, 2), "big.warren.internal", DNS_TYPE_AAAA, &r);
+	ASSERT_TRUE(r.tc && r.len <= 512 && r.naaaa > 5, "AAAA: TC too");
+	teardown(&f);
+}
+
 static struct test_case tests[] = {
 	{ "per-caller views", test_views },
 	{ "replica, type and fully qualified names", test_name_forms },
@@ -372,6 +303,8 @@ static struct test_case tests[] = {
 	{ "what is forwarded and what is not", test_forwarding_decisions },
 	{ "renames and deletes seen by the next query", test_changes_seen_at_once },
 	{ "truncation and malformed queries", test_truncation_and_malformed },
+	{ "existing names without the type: NODATA", test_nodata },
+	{ "truncated answers rotate", test_truncation_rotates },
 };
 
 TEST_MAIN(tests)

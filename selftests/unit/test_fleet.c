@@ -32,7 +32,8 @@ static const char good[] =
 	" prefix4=10.210.4.0/22 prefix6=fd77:7761:7272:3::/112\n"
 	"env project=shop env=v6 ipv6-only=yes\n"
 	"env project=shop env=dev ipv6-only=no\n"
-	"endpoint host=h1 project=shop env=prod service=api replica=0 slot=2 netns=wl-a\n"
+	"endpoint host=h1 project=shop env=prod service=api replica=0 slot=2 netns=wl-a"
+	" ports=http=8080/tcp,dns=53/udp\n"
 	"endpoint host=h2 project=shop env=prod service=api replica=1 slot=2 type=web build=yes\n"
 	"endpoint host=h3 project=shop env=v6 service=db slot=1022 netns=/run/netns/x build=no\n"
 	"endpoint slot=3 service=db host=h2 env=v6 project=shop replica=99999 type=pg";
@@ -108,11 +109,15 @@ static void test_good(void)
 	ASSERT_STREQ(e->req.type, "", "no type");
 	ASSERT_FALSE(e->req.build, "default build");
 	ASSERT_EQ(e->line, 10, "endpoint line");
+	ASSERT_TRUE(e->req.ports.n == 2 && !strcmp(e->req.ports.p[0].name, "http") &&
+		    e->req.ports.p[0].number == 8080 && e->req.ports.p[0].proto == PORT_TCP &&
+		    e->req.ports.p[1].number == 53 && e->req.ports.p[1].proto == PORT_UDP, "ports");
 	e = &f.endpoints[1];
 	ASSERT_STREQ(e->req.type, "web", "type");
 	ASSERT_TRUE(e->req.build, "build");
 	ASSERT_EQ(e->req.replica, 1, "replica 1");
 	ASSERT_STREQ(e->req.netns, "", "no netns");
+	ASSERT_EQ(e->req.ports.n, 0, "no ports");
 	e = &f.endpoints[2];
 	ASSERT_EQ(e->slot, 1022, "last slot of a /22");
 	ASSERT_STREQ(e->req.netns, "/run/netns/x", "netns path");
@@ -162,6 +167,8 @@ static void test_round_trip(void)
 	ASSERT_TRUE(a && !strncmp(a, canonical, strlen(canonical)), "defaults written out");
 	ASSERT_TRUE(a && strstr(a, "endpoint host=h2 project=shop env=v6 service=db replica=99999 "
 				"slot=3 type=pg build=no\n"), "keys in order");
+	ASSERT_TRUE(a && strstr(a, " netns=wl-a ports=http=8080/tcp,dns=53/udp build=no\n"),
+		    "ports after netns");
 	ASSERT_EQ(strlen(a), la, "length");
 	if (ASSERT_OK(fleet_parse(a, la, &cfg, &g, err), err)) {
 		ASSERT_OK(fleet_format(&g, &b, &lb), "format again");
@@ -253,6 +260,14 @@ static const struct { const char *why, *text; size_t len; const char *expect; } 
 	{ "replica with a leading zero", H1 ENV "endpoint host=h1 project=a env=b service=s replica=01 slot=2\n", 0, "line 3: field replica" },
 	{ "service that is a number", ENV "endpoint host=h1 project=a env=b service=12 slot=2\n", 0, "line 2: field service" },
 	{ "bad netns", H1 ENV "endpoint host=h1 project=a env=b service=s slot=2 netns=../x\n", 0, "line 3: field netns" },
+	{ "bad port", H1 ENV "endpoint host=h1 project=a env=b service=s slot=2 ports=http=0/tcp\n", 0,
+	  "line 3: field ports: port \"http=0/tcp\": the number must be 1-65535" },
+	{ "bad port name", H1 ENV "endpoint host=h1 project=a env=b service=s slot=2 ports=h_t=1/tcp\n", 0,
+	  "line 3: field ports: port \"h_t=1/tcp\": the name must be" },
+	{ "port twice", H1 ENV "endpoint host=h1 project=a env=b service=s slot=2 ports=a=1/udp,a=2/udp\n", 0,
+	  "line 3: field ports: port a/udp given twice" },
+	{ "empty port entry", H1 ENV "endpoint host=h1 project=a env=b service=s slot=2 ports=a=1/udp,\n", 0,
+	  "line 3: field ports: ports \"a=1/udp,\": an empty entry" },
 	{ "control character", "env project=a env=b\x01\n", 0, "line 1: a control character" },
 	{ "NUL byte", ENV "env project=a\0 env=c\n", sizeof(ENV "env project=a\0 env=c\n") - 1, "line 2: a NUL byte" },
 	{ "NUL byte in a comment", ENV "# \0\n", sizeof(ENV "# \0\n") - 1, "line 2: a NUL byte" },
@@ -362,6 +377,19 @@ static void test_edit(void)
 	ASSERT_EQ(fleet_check(&c, &cfg, err), -EINVAL, "slot past h1's prefix");
 	ASSERT_STREQ(err, "endpoint shop/prod/api/5: field slot: 300 is outside host h1's slots "
 		     "2..254", "endpoint named");
+	c.n_endpoints--;
+	/* Its ports get the parser's rules too (an endpoint from another source). */
+	e.slot = 200;
+	e.req.ports.p[0].number = 0;
+	c.endpoints[c.n_endpoints++] = e;
+	ASSERT_EQ(fleet_check(&c, &cfg, err), -EINVAL, "a port 0");
+	ASSERT_STREQ(err, "endpoint shop/prod/api/5: field ports: port 1 is not NAME=NUMBER/PROTO "
+		     "(an RFC 6335 name, 1-65535, tcp or udp)", "ports checked");
+	c.endpoints[c.n_endpoints - 1].req.ports.p[0].number = 53;
+	strcpy(c.endpoints[c.n_endpoints - 1].req.ports.p[0].name, "dns");
+	c.endpoints[c.n_endpoints - 1].req.ports.p[0].proto = PORT_UDP;
+	ASSERT_EQ(fleet_check(&c, &cfg, err), -EINVAL, "a port twice");
+	ASSERT_STREQ(err, "endpoint shop/prod/api/5: field ports: port dns/udp given twice", "dup");
 	c.n_endpoints--;
 
 	fleet_host_remove(&c, "h2");

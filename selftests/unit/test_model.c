@@ -180,7 +180,49 @@ static void test_encoding(void)
 	model_free(&m);
 }
 
+/* Container runtimes' attachments: found by (container, ifname), one each. */
+static void test_attachments(void)
+{
+	struct fabric_config cfg;
+	struct endpoint_req r;
+	struct endpoint ep, *found;
+	struct model m;
+	char err[ERR_SIZE];
+
+	config(&cfg, "10.210.1.0/24");
+	model_init(&m, &cfg);
+	model_project_add(&m, "p", err);
+	model_env_add(&m, "p", "e", false, err);
+	ASSERT_EQ(model_replica_free(&m, "p", "e", "api"), 0, "first replica");
+	req(&r, "p", "e", "api", 0);
+	strcpy(r.container, "cid-1");
+	strcpy(r.wl_ifname, "eth0");
+	ASSERT_OK(model_endpoint_prepare(&m, &r, &ep, err), err);
+	ASSERT_OK(model_endpoint_insert(&m, &ep, err), err);
+	ASSERT_EQ(add(&m, "p", "e", "api", 2, &ep), 0, "replica 2 by hand");
+	ASSERT_EQ(model_replica_free(&m, "p", "e", "api"), 1, "lowest free is 1");
+	found = model_endpoint_by_container(&m, "cid-1", "eth0");
+	if (ASSERT_TRUE(found != NULL, "found by container"))
+		ASSERT_STREQ(endpoint_wl_ifname(found), "eth0", "its ifname");
+	ASSERT_TRUE(model_endpoint_by_container(&m, "cid-1", "eth1") == NULL, "other ifname");
+	ASSERT_TRUE(model_endpoint_by_container(&m, "cid-2", "eth0") == NULL, "other container");
+	/* The same container and interface again, for another replica: refused. */
+	r.replica = 1;
+	ASSERT_ERR(model_endpoint_prepare(&m, &r, &ep, err), -EEXIST, "one per (container, ifname)");
+	strcpy(r.wl_ifname, "eth1");
+	ASSERT_OK(model_endpoint_prepare(&m, &r, &ep, err), "a second interface of it");
+	strcpy(r.container, "bad/id");
+	ASSERT_ERR(model_endpoint_prepare(&m, &r, &ep, err), -EINVAL, "bad container id");
+	strcpy(r.container, "cid-3");
+	strcpy(r.wl_ifname, "a/b");
+	ASSERT_ERR(model_endpoint_prepare(&m, &r, &ep, err), -EINVAL, "bad ifname");
+	ASSERT_STREQ(endpoint_wl_ifname(model_endpoint_find(&m, "p", "e", "api", 2)), WL_IFNAME,
+		     "default workload ifname");
+	model_free(&m);
+}
+
 static struct test_case tests[] = {
+	{ "attachments", test_attachments },
 	{ "config check", test_config_check },
 	{ "projects and environments", test_projects_envs },
 	{ "endpoint allocation", test_endpoint_alloc },

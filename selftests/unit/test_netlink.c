@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include "test.h"
 #include "core/netlink.h"
@@ -462,6 +463,99 @@ static void test_open_close(void)
 	wnl_close(NULL);
 }
 
+struct gone_seen {
+	int n;
+	int ifindex[8];
+	char ifname[8][IFNAMSIZ];
+};
+
+static void record_gone(int ifindex, const char *ifname, void *arg)
+{
+	struct gone_seen *g = arg;
+
+	if (g->n < 8) {
+		g->ifindex[g->n] = ifindex;
+		snprintf(g->ifname[g->n], IFNAMSIZ, "%s", ifname);
+	}
+	g->n++;
+}
+
+/* Read until the removal shows up (notifications are asynchronous), at most 2 s. */
+static int read_until(struct wnl_monitor *mon, struct gone_seen *g, int want)
+{
+	int ret = 0;
+
+	for (int i = 0; i < 200 && g->n < want; i++) {
+		ret = wnl_link_monitor_read(mon, record_gone, g);
+		if (ret && ret != -ENOBUFS)
+			return ret;
+		if (g->n < want)
+			usleep(10000);
+	}
+	return ret;
+}
+
+/*
+ * In a netns of its own, so other tests' links elsewhere stay out of it:
+ * a veth deleted is announced once, by ifindex and name; links added or
+ * changed are not; an overflowed socket says -ENOBUFS and carries on.
+ */
+static void test_link_monitor(void)
+{
+	struct wnl_monitor *mon = NULL;
+	struct gone_seen g = {};
+	int fd = -1, saved = -1, idx, tiny = 1, roomy = 1 << 20, ret;
+	struct wnl *nl = NULL;
+
+	if (!prereqs())
+		return;
+	names_init();
+	fd = make_netns(ns_name);
+	if (!ASSERT_TRUE(fd >= 0, "ip netns add + open"))
+		goto out;
+	if (!ASSERT_OK(netns_enter(fd, &saved), "enter"))
+		goto out;
+	if (!ASSERT_OK(wnl_link_monitor_open(&mon), "monitor open") ||
+	    !ASSERT_OK(wnl_open(&nl), "open"))
+		goto leave;
+	ASSERT_OK(wnl_link_monitor_read(mon, record_gone, &g), "nothing queued yet");
+	if (!ASSERT_OK(wnl_veth_create(nl, host_if, host_mac, wl_if, wl_mac, fd), "veth"))
+		goto leave;
+	idx = wnl_link_index(nl, host_if);
+	ASSERT_OK(wnl_link_set_up(nl, idx), "up");
+	ASSERT_OK(read_until(mon, &g, 1), "read after add");
+	ASSERT_EQ(g.n, 0, "adding and changing links removes none");
+	ASSERT_OK(wnl_link_del(nl, idx), "del");
+	ASSERT_OK(read_until(mon, &g, 2), "read after del");
+	/* Both ends of the pair were in this netns. */
+	ASSERT_EQ(g.n, 2, "two links gone");
+	ASSERT_TRUE((g.ifindex[0] == idx && !strcmp(g.ifname[0], host_if)) ||
+		    (g.ifindex[1] == idx && !strcmp(g.ifname[1], host_if)), "the host end, by index and name");
+
+	/* A socket too small for a burst: the loss is reported, the socket works on. */
+	setsockopt(wnl_link_monitor_fd(mon), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny));
+	for (int i = 0; i < 40; i++)
+		run("ip link add wnl%dx%d type veth peer name wnl%dy%d >/dev/null 2>&1", getpid(), i,
+		    getpid(), i);
+	g.n = 0;
+	ret = wnl_link_monitor_read(mon, record_gone, &g);
+	ASSERT_ERR(ret, -ENOBUFS, "overflow reported");
+	ASSERT_OK(wnl_link_monitor_read(mon, record_gone, &g), "drained after it");
+	setsockopt(wnl_link_monitor_fd(mon), SOL_SOCKET, SO_RCVBUF, &roomy, sizeof(roomy));
+	run("ip link del wnl%dx0", getpid());
+	g.n = 0;
+	ASSERT_OK(read_until(mon, &g, 2), "read after the overflow");
+	ASSERT_EQ(g.n, 2, "still hears removals");
+leave:
+	wnl_close(nl);
+	wnl_link_monitor_close(mon);
+	ASSERT_OK(netns_leave(saved), "leave");
+out:
+	if (fd >= 0)
+		close(fd);
+	teardown();
+}
+
 static struct test_case tests[] = {
 	{ "netns_open_missing", test_netns_missing },
 	{ "netns_open_not_a_netns", test_netns_not_netns },
@@ -472,6 +566,7 @@ static struct test_case tests[] = {
 	{ "link_del", test_link_del },
 	{ "link_missing", test_link_missing },
 	{ "open_close", test_open_close },
+	{ "link_monitor", test_link_monitor },
 };
 
 TEST_MAIN(tests)

@@ -32,8 +32,17 @@ static void setup(struct model *m)
 	strcpy(r.netns, "/proc/1/ns/net");
 	r.replica = 3;
 	r.build = true;
+	port_list_parse("http=8080/tcp,dns=53/udp", &r.ports, err, sizeof(err));
 	model_endpoint_prepare(m, &r, &ep, err);
 	ep.ifindex = 99;
+	model_endpoint_insert(m, &ep, err);
+	/* A CNI attachment beside it. */
+	strcpy(r.service, "api");
+	strcpy(r.type, "");
+	strcpy(r.container, "94bac0ce73e0");
+	strcpy(r.wl_ifname, "eth1");
+	r.replica = 0;
+	model_endpoint_prepare(m, &r, &ep, err);
 	model_endpoint_insert(m, &ep, err);
 	m->slot_cursor = 40;
 }
@@ -68,7 +77,12 @@ static void test_round_trip(void)
 		ASSERT_MEMEQ(y->ipv6, x->ipv6, 16, "v6");
 		ASSERT_MEMEQ(y->wl_mac, x->wl_mac, 6, "mac");
 		ASSERT_STREQ(y->ifname, x->ifname, "ifname");
+		ASSERT_TRUE(y->ports.n == 2 && port_list_equal(&y->ports, &x->ports), "ports");
 	}
+	y = model_endpoint_by_container(&b, "94bac0ce73e0", "eth1");
+	if (ASSERT_TRUE(y != NULL, "attachment back by container id"))
+		ASSERT_STREQ(y->service, "api", "attachment's service");
+	ASSERT_STREQ(x->container, "", "a plain endpoint has no container");
 	model_free(&b);
 out:
 	model_free(&a);
@@ -95,6 +109,7 @@ static void test_bad_files(void)
 		  "env project=a name=y id=1 ipv6-only=0\n", 8 },
 		{ "endpoint id=1 project=a env=b\n", 6 },
 		{ "bogus\n", 6 },
+		{ "endpoint-cni id=9 container=c wl-ifname=eth0\n", 6 },	/* no endpoint 9 */
 	};
 	struct model m;
 	char err[ERR_SIZE], want[32], text[1024];
@@ -115,9 +130,39 @@ static void test_bad_files(void)
 	ASSERT_ERR(statefile_load(&m, path, err), -ENOENT, "missing file");
 }
 
+/* A file written before endpoints had ports loads, with none. */
+static void test_without_ports(void)
+{
+	static const char text[] =
+		"warren-state 1\nfabric4 10.210.0.0/16\nfabric6 fd77:7761:7272::/48\n"
+		"host4 10.210.1.0/24\nhost6 fd77:7761:7272:1::/64\nproject a\n"
+		"env project=a name=b id=1 ipv6-only=0\n"
+		"endpoint id=1 project=a env=b service=web replica=0 type=- netns=x build=0 slot=2 "
+		"ipv4=10.210.1.2 ipv6=fd77:7761:7272:1::2 ifname=wrn1 host-mac=02:00:00:00:00:01 "
+		"wl-mac=02:00:00:00:00:02\nnext-endpoint-id 2\nslot-cursor 3\n";
+	struct model m;
+	char err[ERR_SIZE];
+
+	snprintf(path, sizeof(path), "/tmp/warren-state-test.%d", getpid());
+	write_file(text);
+	if (ASSERT_OK(statefile_load(&m, path, err), err)) {
+		ASSERT_TRUE(m.n_endpoints == 1 && m.endpoints[0].ports.n == 0, "no ports");
+		model_free(&m);
+	}
+	write_file("warren-state 1\nfabric4 10.210.0.0/16\nfabric6 fd77:7761:7272::/48\n"
+		   "host4 10.210.1.0/24\nhost6 fd77:7761:7272:1::/64\nproject a\n"
+		   "env project=a name=b id=1 ipv6-only=0\n"
+		   "endpoint id=1 project=a env=b service=web replica=0 type=- netns=x build=0 slot=2 "
+		   "ipv4=10.210.1.2 ipv6=fd77:7761:7272:1::2 ifname=wrn1 host-mac=02:00:00:00:00:01 "
+		   "wl-mac=02:00:00:00:00:02 ports=http=0/tcp\n");
+	ASSERT_ERR(statefile_load(&m, path, err), -EINVAL, "a bad port refused");
+	unlink(path);
+}
+
 static struct test_case tests[] = {
 	{ "round trip", test_round_trip },
 	{ "bad files refused with line", test_bad_files },
+	{ "files without ports", test_without_ports },
 };
 
 TEST_MAIN(tests)

@@ -10,6 +10,8 @@
 #include "mesh/mesh.h"
 #include "core/model.h"
 
+struct wnl_monitor;
+
 struct agent {
 	struct model model;
 	struct datapath dp;
@@ -22,6 +24,7 @@ struct agent {
 	/* MTU of workloads' fabric routes: the tunnel's in a mesh, else 0 (the link's). */
 	int fabric_mtu;
 	struct mesh mesh;
+	struct wnl_monitor *links;	/* link removals: workloads that vanish (vanish.c) */
 };
 
 /*
@@ -47,6 +50,17 @@ int handle_apply(struct agent *a, const struct kv *req, struct kv *resp, char *e
 int handle_host_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_host_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
 int handle_host_list(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+/* Container runtimes' attachments, by container id (attachment.c, for the CNI plugin). */
+int handle_attachment_add(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_attachment_del(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_attachment_check(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+int handle_attachment_gc(struct agent *a, const struct kv *req, struct kv *resp, char *err);
+/*
+ * At a start, before endpoints_readopt(): remove veths this datapath put
+ * in its maps that no endpoint owns, left by an ADD the agent did not live
+ * through (veth made, state not saved). attachment.c.
+ */
+void attachments_sweep(struct agent *a);
 
 /* Persist the model; on failure the caller undoes its change (agent.c). */
 int agent_save(struct agent *a, char *err);
@@ -71,6 +85,21 @@ int endpoint_set_mtu(struct agent *a, const struct endpoint *ep, int mtu, char *
 int endpoints_readopt(struct agent *a, char *err);
 /* Remove every endpoint's kernel side (warrend --teardown). */
 void endpoints_teardown(struct agent *a);
+
+/*
+ * Workloads that vanish (vanish.c): watch link removals from before the
+ * endpoints are re-adopted, so none goes unnoticed.
+ */
+int vanish_watch_start(struct agent *a, char *err);
+void vanish_watch_stop(struct agent *a);
+/*
+ * Remove a local endpoint whose veth is gone, everywhere: kernel side,
+ * model (DNS), and the records other parts keep of it. Not saved: the
+ * caller saves once per batch.
+ */
+void endpoint_vanished(struct agent *a, uint32_t id, const char *why);
+/* Remove every endpoint whose veth is gone; how many, or -errno. */
+int endpoints_rescan(struct agent *a);
 
 /* Serve the control socket until SIGINT/SIGTERM (server.c). */
 int server_run(struct agent *a, char *err);

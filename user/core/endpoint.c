@@ -18,9 +18,6 @@
 #include "core/netns.h"
 #include "dns/resolver.h"
 
-/* The workload's end of the veth. */
-#define WL_IFNAME "warren0"
-
 /*
  * The gateway every workload sees: link-local, so it never collides with
  * a fabric address, answered by a permanent neighbour entry rather than
@@ -46,8 +43,8 @@ static int setup_workload_side(struct agent *a, const struct endpoint *ep, int n
 	ret = wnl_open(&nl);
 	if (ret)
 		goto out;
-	step = "finding " WL_IFNAME;
-	ifindex = ret = wnl_link_index(nl, WL_IFNAME);
+	step = "finding the workload's interface";
+	ifindex = ret = wnl_link_index(nl, endpoint_wl_ifname(ep));
 	if (ret < 0)
 		goto out;
 	step = "link up";
@@ -174,10 +171,11 @@ static int endpoint_build(struct agent *a, struct endpoint *ep, uint32_t env_id,
 		snprintf(err, ERR_SIZE, "netlink: %s", strerror(-ret));
 		goto out;
 	}
-	ret = wnl_veth_create(nl, ep->ifname, ep->host_mac, WL_IFNAME, ep->wl_mac, nsfd);
+	ret = wnl_veth_create(nl, ep->ifname, ep->host_mac, endpoint_wl_ifname(ep), ep->wl_mac,
+			      nsfd);
 	if (ret) {
 		snprintf(err, ERR_SIZE, "creating veth %s/%s in netns %s: %s", ep->ifname,
-			 WL_IFNAME, ep->netns,
+			 endpoint_wl_ifname(ep), ep->netns,
 			 ret == -EEXIST ? "an interface of that name exists" : strerror(-ret));
 		goto out;
 	}
@@ -236,7 +234,7 @@ static void endpoint_unbuild(struct agent *a, const struct endpoint *ep)
 
 static void add_record(struct kv *resp, const struct model *m, const struct endpoint *ep)
 {
-	char a4[ADDR_STRLEN] = "", a6[ADDR_STRLEN] = "", mac[18];
+	char a4[ADDR_STRLEN] = "", a6[ADDR_STRLEN] = "", mac[18], ports[PORTS_STR_SIZE];
 
 	if (ep->has_v4)
 		addr4_format(ep->ipv4, a4, sizeof(a4));
@@ -257,6 +255,27 @@ static void add_record(struct kv *resp, const struct model *m, const struct endp
 	kv_add(resp, "ipv4", a4);
 	kv_add(resp, "ipv6", a6);
 	kv_add(resp, "mac", mac);
+	port_list_format(&ep->ports, ports, sizeof(ports));
+	kv_add(resp, "ports", ports);
+}
+
+/* Every port=NAME=NUMBER/PROTO of the request (the key repeats). */
+static int req_ports(const struct kv *req, struct port_list *l, char *err)
+{
+	memset(l, 0, sizeof(*l));
+	for (size_t i = 0; i < req->n; i++) {
+		struct port_spec p;
+		int ret;
+
+		if (strcmp(req->pairs[i].key, "port"))
+			continue;
+		ret = port_spec_parse(req->pairs[i].value, &p, err, ERR_SIZE);
+		if (!ret)
+			ret = port_list_add(l, &p, err, ERR_SIZE);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int req_string(const struct kv *req, const char *key, char *dst, size_t size,
@@ -298,6 +317,9 @@ int handle_endpoint_add(struct agent *a, const struct kv *req, struct kv *resp, 
 		return -EINVAL;
 	}
 	r.build = build && build[0] == '1';
+	ret = req_ports(req, &r.ports, err);
+	if (ret)
+		return ret;
 
 	ret = endpoint_create(a, &r, &ep, err);
 	if (ret)
@@ -458,12 +480,9 @@ int endpoints_readopt(struct agent *a, char *err)
 
 		if (ifindex < 0) {
 			/* Its netns went away while we were down, taking the veth. */
-			pr_warn("endpoint %u (%s): interface is gone; removing the endpoint\n",
-				ep->id, ep->ifname);
 			ep->ifindex = 0;
-			maps_endpoint_del(&a->dp, ep);
-			detach_veth(&a->dp, 0, ep->ifname);
-			model_endpoint_remove(m, ep->id);
+			endpoint_vanished(a, ep->id, "its interface is gone (netns deleted "
+					  "while the agent was down)");
 			continue;
 		}
 		ep->ifindex = ifindex;

@@ -288,6 +288,39 @@ int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep)
 	return 0;
 }
 
+int maps_endpoint_check(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
+			char *err)
+{
+	struct warren_endpoint want, have;
+	struct warren_iface wantif, haveif;
+	__u32 ifindex = (__u32)ep->ifindex, slot = ep->slot;
+
+	encode_iface(ep, env_id, &wantif);
+	encode_endpoint(ep, env_id, &want);
+	if (bpf_map__lookup_elem(dp->skel->maps.warren_ifaces, &ifindex, sizeof(ifindex), &haveif,
+				 sizeof(haveif), 0) || memcmp(&haveif, &wantif, sizeof(haveif))) {
+		snprintf(err, ERR_SIZE, "endpoint %u: warren_ifaces[%u] is missing or differs", ep->id,
+			 ifindex);
+		return -ENOENT;
+	}
+	if (bpf_map__lookup_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &have,
+				 sizeof(have), 0) || memcmp(&have, &want, sizeof(have))) {
+		snprintf(err, ERR_SIZE, "endpoint %u: warren_slots[%u] is missing or differs", ep->id,
+			 slot);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+bool maps_iface_known(struct datapath *dp, int ifindex)
+{
+	struct warren_iface v;
+	__u32 key = (__u32)ifindex;
+
+	return !bpf_map__lookup_elem(dp->skel->maps.warren_ifaces, &key, sizeof(key), &v, sizeof(v),
+				     0);
+}
+
 int maps_remote_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
 		    int wg_ifindex, char *err)
 {

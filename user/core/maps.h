@@ -45,6 +45,11 @@ void encode_endpoint(const struct endpoint *ep, uint32_t env_id, struct warren_e
 
 int maps_endpoint_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
 		      char *err);
+/* Both entries are there with the values put wrote: 0, or -ENOENT with which in err. */
+int maps_endpoint_check(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
+			char *err);
+/* Has this datapath an interface entry for ifindex (put by it, not pruned yet)? */
+bool maps_iface_known(struct datapath *dp, int ifindex);
 /* The host's own slot (SLOT_HOST: its resolver), which workloads may reach. */
 int maps_host_put(struct datapath *dp, char *err);
 /* Remove the endpoint's entries; absent entries are fine. */

@@ -265,6 +265,14 @@ static void endpoint_macs(struct endpoint *ep)
 	memcpy(ep->wl_mac + 2, id, 4);
 }
 
+static int ports_check(const struct port_list *l, char *err)
+{
+	char why[ERR_SIZE];
+	int ret = port_list_check(l, why, sizeof(why));
+
+	return ret ? fail(err, ret, "%s", why) : 0;
+}
+
 int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 			   struct endpoint *ep, char *err)
 {
@@ -284,9 +292,20 @@ int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 		return fail(err, -EINVAL, "%s name is not a DNS label ([a-z0-9-], 1-63)%s", what,
 			    strcmp(what, "service") && strcmp(what, "container type") ? "" :
 			    " with a letter");
+	if (req->container[0] && !container_id_valid(req->container))
+		return fail(err, -EINVAL, "container id \"%s\" is not [A-Za-z0-9_.-]", req->container);
+	if (req->wl_ifname[0] && !ifname_valid(req->wl_ifname))
+		return fail(err, -EINVAL, "interface name \"%s\" is not one the kernel takes",
+			    req->wl_ifname);
+	if (req->container[0] && model_endpoint_by_container(m, req->container, req->wl_ifname))
+		return fail(err, -EEXIST, "container %s has an endpoint on %s", req->container,
+			    req->wl_ifname[0] ? req->wl_ifname : WL_IFNAME);
 	if (!netns_ref_valid(req->netns))
 		return fail(err, -EINVAL, "netns \"%s\" is not a name or an absolute path",
 			    req->netns);
+	ret = ports_check(&req->ports, err);
+	if (ret)
+		return ret;
 	if (!model_project_find(m, req->project))
 		return fail(err, -ENOENT, "unknown project \"%s\"", req->project);
 	env = model_env_find(m, req->project, req->env);
@@ -302,8 +321,11 @@ int model_endpoint_prepare(struct model *m, const struct endpoint_req *req,
 	strcpy(ep->service, req->service);
 	strcpy(ep->type, req->type);
 	strcpy(ep->netns, req->netns);
+	strcpy(ep->container, req->container);
+	strcpy(ep->wl_ifname, req->wl_ifname);
 	ep->replica = req->replica;
 	ep->build = req->build;
+	ep->ports = req->ports;
 	ep->id = m->next_endpoint_id;
 
 	if (req->slot) {
@@ -414,4 +436,35 @@ void model_remotes_set(struct model *m, struct endpoint *remotes, size_t n)
 uint32_t model_slot_end(const struct model *m)
 {
 	return slot_end(m);
+}
+
+const char *endpoint_wl_ifname(const struct endpoint *ep)
+{
+	return ep->wl_ifname[0] ? ep->wl_ifname : WL_IFNAME;
+}
+
+struct endpoint *model_endpoint_by_container(const struct model *m, const char *container,
+					     const char *wl_ifname)
+{
+	const char *want = wl_ifname && wl_ifname[0] ? wl_ifname : WL_IFNAME;
+
+	for (size_t i = 0; i < m->n_endpoints; i++) {
+		struct endpoint *ep = &m->endpoints[i];
+
+		if (ep->container[0] && !strcmp(ep->container, container) &&
+		    !strcmp(endpoint_wl_ifname(ep), want))
+			return ep;
+	}
+	return NULL;
+}
+
+uint32_t model_replica_free(const struct model *m, const char *project, const char *env,
+			    const char *service)
+{
+	uint32_t r = 0;
+
+	/* At most n_endpoints numbers are taken, so this ends within n + 1 tries. */
+	while (model_endpoint_find(m, project, env, service, r))
+		r++;
+	return r;
 }

@@ -16,6 +16,7 @@
 
 #include "lib/addr.h"
 #include "lib/names.h"
+#include "lib/ports.h"
 
 #define ERR_SIZE 256
 
@@ -51,6 +52,7 @@ struct endpoint {
 	uint32_t replica;
 	char netns[NETNS_SIZE];
 	bool build;			/* build phase: no private traffic */
+	struct port_list ports;		/* named ports: SRV records */
 
 	uint32_t slot;			/* index into host4/host6 */
 	bool has_v4, has_v6;
@@ -66,7 +68,13 @@ struct endpoint {
 	 * veth or MACs here. "" for this host's own endpoints.
 	 */
 	char host[NAME_SIZE];
+	/* A container runtime's attachment (CNI): its id and the interface name it asked for. */
+	char container[CONTAINER_ID_SIZE];	/* "" when not attached through CNI */
+	char wl_ifname[IF_NAMESIZE];		/* workload side of the veth; "" means WL_IFNAME */
 };
+
+/* The workload's end of the veth unless the runtime names it. */
+#define WL_IFNAME "warren0"
 
 struct endpoint_req {
 	char project[NAME_SIZE];
@@ -76,7 +84,10 @@ struct endpoint_req {
 	uint32_t replica;
 	char netns[NETNS_SIZE];
 	bool build;
+	struct port_list ports;
 	uint32_t slot;			/* 0: allocate one; else exactly this (fleet state) */
+	char container[CONTAINER_ID_SIZE];	/* CNI attachment, "" if none */
+	char wl_ifname[IF_NAMESIZE];		/* "": WL_IFNAME */
 };
 
 struct model {
@@ -138,6 +149,14 @@ struct endpoint *model_endpoint_by_slot(const struct model *m, uint32_t slot);
  * them). Takes ownership of the array. Every env must exist.
  */
 void model_remotes_set(struct model *m, struct endpoint *remotes, size_t n);
+/* The endpoint a container runtime attached as (container, ifname), or NULL. */
+struct endpoint *model_endpoint_by_container(const struct model *m, const char *container,
+					     const char *wl_ifname);
+/* The lowest replica number no endpoint of the service holds. */
+uint32_t model_replica_free(const struct model *m, const char *project, const char *env,
+			    const char *service);
+/* The workload-side interface name of an endpoint. */
+const char *endpoint_wl_ifname(const struct endpoint *ep);
 /* One past the last slot an endpoint may take in this host's prefixes. */
 uint32_t model_slot_end(const struct model *m);
 /* The environment of an endpoint (always present for an inserted one). */

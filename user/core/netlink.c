@@ -424,3 +424,110 @@ out:
 	rtnl_neigh_put(n);
 	return ret;
 }
+
+struct wnl_monitor {
+	struct nl_sock *sk;
+	uint8_t buf[65536];
+};
+
+/* Room for a burst: a few hundred links removed at once fit before ENOBUFS. */
+#define MONITOR_RCVBUF (4 << 20)
+#define MONITOR_READS 64	/* datagrams (each up to 64 KiB) per call */
+
+int wnl_link_monitor_open(struct wnl_monitor **out)
+{
+	struct wnl_monitor *mon;
+	int size = MONITOR_RCVBUF, ret = -ENOMEM;
+
+	mon = calloc(1, sizeof(*mon));
+	if (!mon)
+		return -ENOMEM;
+	mon->sk = nl_socket_alloc();
+	if (!mon->sk)
+		goto err;
+	/* Notifications carry no sequence numbers of ours. */
+	nl_socket_disable_seq_check(mon->sk);
+	ret = nl_errno(nl_connect(mon->sk, NETLINK_ROUTE));
+	if (!ret)
+		ret = nl_errno(nl_socket_add_membership(mon->sk, RTNLGRP_LINK));
+	if (!ret)
+		ret = nl_errno(nl_socket_set_nonblocking(mon->sk));
+	if (ret)
+		goto err;
+	/* FORCE passes net.core.rmem_max (root); else the capped size will do. */
+	if (setsockopt(nl_socket_get_fd(mon->sk), SOL_SOCKET, SO_RCVBUFFORCE, &size,
+		       sizeof(size)))
+		setsockopt(nl_socket_get_fd(mon->sk), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	*out = mon;
+	return 0;
+err:
+	nl_socket_free(mon->sk);
+	free(mon);
+	return ret;
+}
+
+int wnl_link_monitor_fd(const struct wnl_monitor *mon)
+{
+	return nl_socket_get_fd(mon->sk);
+}
+
+static void monitor_parse(const uint8_t *buf, size_t len, wnl_link_gone_fn gone, void *arg)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int left = (int)len;
+
+	for (; nlmsg_ok(nlh, left); nlh = nlmsg_next((struct nlmsghdr *)nlh, &left)) {
+		const struct ifinfomsg *ifi;
+		const struct nlattr *name;
+		char ifname[IFNAMSIZ] = "";
+
+		if (nlh->nlmsg_type != RTM_DELLINK || !nlmsg_valid_hdr(nlh, sizeof(*ifi)))
+			continue;
+		ifi = nlmsg_data(nlh);
+		if (ifi->ifi_index <= 0)
+			continue;
+		name = nlmsg_find_attr((struct nlmsghdr *)nlh, sizeof(*ifi), IFLA_IFNAME);
+		if (name)
+			nla_strlcpy(ifname, name, sizeof(ifname));
+		gone(ifi->ifi_index, ifname, arg);
+	}
+}
+
+int wnl_link_monitor_read(struct wnl_monitor *mon, wnl_link_gone_fn gone, void *arg)
+{
+	int fd = nl_socket_get_fd(mon->sk);
+	bool overflow = false;
+
+	/* Bounded, so a storm cannot hold the caller: what is left stays readable. */
+	for (int reads = 0; reads < MONITOR_READS; reads++) {
+		struct sockaddr_nl from = {};
+		socklen_t alen = sizeof(from);
+		ssize_t n = recvfrom(fd, mon->buf, sizeof(mon->buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &alen);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				overflow = true;	/* messages lost; the socket works on */
+				continue;
+			}
+			if (errno == EAGAIN)
+				return overflow ? -ENOBUFS : 0;
+			return -errno;
+		}
+		/* Only the kernel speaks on this group (another process could not, unprivileged). */
+		if (alen != sizeof(from) || from.nl_pid != 0)
+			continue;
+		monitor_parse(mon->buf, (size_t)n, gone, arg);
+	}
+	return overflow ? -ENOBUFS : 0;
+}
+
+void wnl_link_monitor_close(struct wnl_monitor *mon)
+{
+	if (!mon)
+		return;
+	nl_socket_free(mon->sk);
+	free(mon);
+}

@@ -67,4 +67,25 @@ int wnl_route_replace_mtu(struct wnl *nl, int ifindex, int family, const void *d
 int wnl_neigh_add(struct wnl *nl, int ifindex, int family, const void *addr,
 		 const uint8_t mac[6]);
 
+/*
+ * Links removed from the netns the monitor was opened in, as the kernel
+ * announces them (RTM_DELLINK on RTNLGRP_LINK): a veth goes when its
+ * peer's netns is deleted, so the agent learns of workloads that vanish.
+ * The socket is non-blocking; read it when its fd is readable.
+ */
+struct wnl_monitor;
+typedef void (*wnl_link_gone_fn)(int ifindex, const char *ifname, void *arg);
+
+int wnl_link_monitor_open(struct wnl_monitor **out);
+int wnl_link_monitor_fd(const struct wnl_monitor *mon);
+/*
+ * Read what is queued (a bounded amount per call: the fd stays readable
+ * while more is), calling gone() once per removed link (ifname "" if the
+ * message had none). 0, or -ENOBUFS if the kernel dropped messages
+ * because the socket was full: the caller must rescan the links it cares
+ * about.
+ */
+int wnl_link_monitor_read(struct wnl_monitor *mon, wnl_link_gone_fn gone, void *arg);
+void wnl_link_monitor_close(struct wnl_monitor *mon);
+
 #endif

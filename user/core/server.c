@@ -41,6 +41,10 @@ static const struct {
 	{ "host-add", handle_host_add },
 	{ "host-del", handle_host_del },
 	{ "host-list", handle_host_list },
+	{ "attachment-add", handle_attachment_add },
+	{ "attachment-del", handle_attachment_del },
+	{ "attachment-check", handle_attachment_check },
+	{ "attachment-gc", handle_attachment_gc },
 };
 
 static void dispatch(struct agent *a, const struct kv *req, struct kv *resp)

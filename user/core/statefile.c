@@ -12,11 +12,12 @@
 
 #define STATE_MAGIC "warren-state 1"
 #define LINE_MAX_LEN 2048
-#define MAX_FIELDS 16
+#define MAX_FIELDS 24
 
 static void write_endpoint(FILE *f, const struct endpoint *ep)
 {
 	char a4[ADDR_STRLEN] = "-", a6[ADDR_STRLEN] = "-", hm[18], wm[18];
+	char ports[PORTS_STR_SIZE];
 
 	if (ep->has_v4)
 		addr4_format(ep->ipv4, a4, sizeof(a4));
@@ -25,10 +26,17 @@ static void write_endpoint(FILE *f, const struct endpoint *ep)
 	mac_format(ep->host_mac, hm, sizeof(hm));
 	mac_format(ep->wl_mac, wm, sizeof(wm));
 	fprintf(f, "endpoint id=%u project=%s env=%s service=%s replica=%u type=%s netns=%s "
-		"build=%d slot=%u ipv4=%s ipv6=%s ifname=%s host-mac=%s wl-mac=%s\n",
+		"build=%d slot=%u ipv4=%s ipv6=%s ifname=%s host-mac=%s wl-mac=%s",
 		ep->id, ep->project, ep->env, ep->service, ep->replica,
 		ep->type[0] ? ep->type : "-", ep->netns, ep->build, ep->slot, a4, a6,
 		ep->ifname, hm, wm);
+	/* Only when there are some: files from before ports load unchanged. */
+	port_list_format(&ep->ports, ports, sizeof(ports));
+	fprintf(f, "%s%s\n", ports[0] ? " ports=" : "", ports);
+	/* A CNI attachment: its container id and interface name, on a line of its own. */
+	if (ep->container[0])
+		fprintf(f, "endpoint-cni id=%u container=%s wl-ifname=%s\n", ep->id, ep->container,
+			endpoint_wl_ifname(ep));
 }
 
 int statefile_save(const struct model *m, const char *path, char *err)
@@ -146,6 +154,8 @@ static int parse_endpoint(const struct line *l, struct endpoint *ep)
 	const char *v4 = field(l, "ipv4"), *v6 = field(l, "ipv6");
 	const char *ifname = field(l, "ifname"), *netns = field(l, "netns");
 	const char *hm = field(l, "host-mac"), *wm = field(l, "wl-mac");
+	const char *ports = field(l, "ports");
+	char why[ERR_SIZE];
 
 	memset(ep, 0, sizeof(*ep));
 	if (u32_parse(field(l, "id"), UINT32_MAX, &ep->id) ||
@@ -168,6 +178,23 @@ static int parse_endpoint(const struct line *l, struct endpoint *ep)
 	    (ep->has_v6 && addr6_parse(v6, ep->ipv6)) ||
 	    mac_parse(hm, ep->host_mac) || mac_parse(wm, ep->wl_mac))
 		return -EINVAL;
+	if (ports && port_list_parse(ports, &ep->ports, why, sizeof(why)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Follows its endpoint's line (write_endpoint). */
+static int parse_endpoint_cni(struct model *m, const struct line *l)
+{
+	const char *c = field(l, "container"), *ifn = field(l, "wl-ifname");
+	struct endpoint *ep;
+	uint32_t id;
+
+	if (u32_parse(field(l, "id"), UINT32_MAX, &id) || !(ep = model_endpoint_by_id(m, id)) ||
+	    !container_id_valid(c) || !ifname_valid(ifn))
+		return -EINVAL;
+	strcpy(ep->container, c);
+	strcpy(ep->wl_ifname, ifn);
 	return 0;
 }
 
@@ -220,6 +247,8 @@ static int parse_line(struct model *m, struct line *l, char *err)
 		}
 		return model_endpoint_insert(m, &ep, err);
 	}
+	if (!strcmp(l->word, "endpoint-cni") && !l->arg)
+		return parse_endpoint_cni(m, l);
 	return -EINVAL;
 }
 

@@ -94,7 +94,12 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 		snprintf(err, ERR_SIZE, "epoll: %s", strerror(-ret));
 		goto out_dp;
 	}
-	ret = endpoints_readopt(a, err);
+	/* Before re-adopting: the sweep knows our leftovers by entries readopt prunes. */
+	attachments_sweep(a);
+	/* Watching before re-adopting: a veth that goes meanwhile is not missed. */
+	ret = vanish_watch_start(a, err);
+	if (!ret)
+		ret = endpoints_readopt(a, err);
 	if (!ret)
 		ret = resolver_host_setup(a, err);
 	if (!ret && dns) {
@@ -124,6 +129,7 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 		ret = server_run(a, err);
 	if (a->dns_on)
 		dns_server_stop(&a->dns);
+	vanish_watch_stop(a);
 	loop_free(&a->loop);
 out_dp:
 	datapath_close(&a->dp);

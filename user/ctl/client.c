@@ -26,6 +26,17 @@ static int send_all(int fd, const char *buf, size_t len)
 
 int client_call(const char *sock_path, const struct kv *req, struct kv *resp)
 {
+	char err[512];
+	int ret = client_request(sock_path, req, resp, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "warrenctl: %s\n", err);
+	return ret;
+}
+
+int client_request(const char *sock_path, const struct kv *req, struct kv *resp, char *err,
+		   size_t errlen)
+{
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	/* Adding an endpoint does real kernel work; give it time. */
 	struct timeval tv = { .tv_sec = 30 };
@@ -34,15 +45,15 @@ int client_call(const char *sock_path, const struct kv *req, struct kv *resp)
 	int fd, ret;
 
 	if (strlen(sock_path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "warrenctl: socket path %s is too long\n", sock_path);
+		snprintf(err, errlen, "socket path %s is too long", sock_path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sun.sun_path, sock_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
 		ret = -errno;
-		fprintf(stderr, "warrenctl: cannot reach warrend at %s: %s (is warrend running?)\n",
-			sock_path, strerror(-ret));
+		snprintf(err, errlen, "cannot reach warrend at %s: %s (is warrend running?)",
+			 sock_path, strerror(-ret));
 		goto out;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -86,8 +97,7 @@ int client_call(const char *sock_path, const struct kv *req, struct kv *resp)
 			ret = 0;
 	}
 	if (ret)
-		fprintf(stderr, "warrenctl: talking to warrend at %s: %s\n", sock_path,
-			strerror(-ret));
+		snprintf(err, errlen, "talking to warrend at %s: %s", sock_path, strerror(-ret));
 out:
 	free(out);
 	free(buf);

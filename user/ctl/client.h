@@ -3,6 +3,8 @@
 #ifndef WARREN_CLIENT_H
 #define WARREN_CLIENT_H
 
+#include <stddef.h>
+
 #include "lib/kv.h"
 
 /*
@@ -11,5 +13,8 @@
  * when it could not be reached, with a message printed.
  */
 int client_call(const char *sock_path, const struct kv *req, struct kv *resp);
+/* The same, printing nothing: the reason it could not be reached goes to err. */
+int client_request(const char *sock_path, const struct kv *req, struct kv *resp, char *err,
+		   size_t errlen);
 
 #endif

@@ -9,7 +9,7 @@
 static const struct column cols[] = {
 	{ "id", "ID" }, { "project", "PROJECT" }, { "env", "ENV" }, { "service", "SERVICE" },
 	{ "replica", "REPLICA" }, { "type", "TYPE" }, { "ipv4", "IPV4" }, { "ipv6", "IPV6" },
-	{ "ifname", "IFNAME" }, { "netns", "NETNS" }, { "build", "BUILD" },
+	{ "ifname", "IFNAME" }, { "netns", "NETNS" }, { "build", "BUILD" }, { "ports", "PORTS" },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
@@ -17,13 +17,15 @@ static int usage(FILE *f, int code)
 {
 	fprintf(f,
 		"Usage: warrenctl endpoint add project P env E service S replica N netns NS\n"
-		"                              [type T] [build]\n"
+		"                              [type T] [build] [port NAME=NUMBER/PROTO]...\n"
 		"       warrenctl endpoint del ID\n"
 		"       warrenctl endpoint del project P env E service S replica N\n"
 		"       warrenctl [--json] endpoint list [project P] [env E]\n"
 		"       warrenctl [--json] endpoint env project P env E service S replica N\n"
 		"NS is a name under /run/netns or an absolute path (e.g. /proc/PID/ns/net).\n"
 		"`build` marks a build-phase endpoint: it sends and receives no private traffic.\n"
+		"`port http=8080/tcp` (repeatable) names a port: DNS answers SRV for\n"
+		"_http._tcp.SERVICE. NAME: 1-15 of [a-z0-9-] (RFC 6335); PROTO: tcp or udp.\n"
 		"add prints the endpoint, which is reachable and resolves by name when the\n"
 		"command returns. env prints the workload's reference variables\n"
 		"(WARREN_PRIVATE_DOMAIN=... lines, for a shell or an env file).\n");
@@ -74,6 +76,32 @@ static int run(const struct ctl *c, struct kv *req, bool show)
 	return ret;
 }
 
+/*
+ * `port SPEC` may repeat, which parse_keywords refuses: take those out of
+ * argv (in order) into req first; the agent checks each SPEC.
+ */
+static int take_ports(int *argc, char **argv, struct kv *req)
+{
+	int n = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "port")) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= *argc) {
+			fprintf(stderr, "warrenctl endpoint add: \"port\" needs a value\n");
+			return EXIT_USAGE;
+		}
+		if (kv_add(req, "port", argv[++i])) {
+			fprintf(stderr, "warrenctl endpoint add: bad value for \"port\"\n");
+			return EXIT_USAGE;
+		}
+	}
+	*argc = n;
+	return EXIT_OK;
+}
+
 int ctl_endpoint(const struct ctl *c, int argc, char **argv)
 {
 	static const struct keyword add_kws[] = {
@@ -120,7 +148,11 @@ int ctl_endpoint(const struct ctl *c, int argc, char **argv)
 		/* By id: the agent checks it is a number it knows. */
 		ret = kv_add(&req, "id", argv[1]) ? EXIT_USAGE : EXIT_OK;
 	} else {
-		ret = parse_keywords(cmd, argc - 1, argv + 1, kws, &req);
+		int n = argc - 1;
+
+		ret = kws == add_kws ? take_ports(&n, argv + 1, &req) : EXIT_OK;
+		if (ret == EXIT_OK)
+			ret = parse_keywords(cmd, n, argv + 1, kws, &req);
 	}
 	if (ret == EXIT_OK)
 		ret = run(c, &req, kws != del_kws);

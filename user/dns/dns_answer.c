@@ -8,8 +8,8 @@
 #include "dns/dns_answer.h"
 #include "lib/names.h"
 
-/* Labels of a name relative to the domain: [N.][type.]service[.env.project]. */
-#define REL_MAX_LABELS 5
+/* Labels of a name relative to the domain: [_port._proto.][N.][type.]service[.env.project]. */
+#define REL_MAX_LABELS 7
 /* Records in one answer: more than a 64 KiB TCP answer holds of AAAA. */
 #define MAX_RECORDS 2048
 #define SOA_SERIAL 1	/* constant: a serial that moved would tell of other environments' changes */
@@ -26,6 +26,10 @@ struct lookup {
 	const char *type;		/* "" or NULL: any */
 	bool any_replica;
 	uint32_t replica;
+	/* _NAME._PROTO.<name>: the replicas that declare that port */
+	bool srv;
+	char port[PORT_NAME_SIZE];
+	uint8_t proto;
 };
 
 size_t dns_udp_limit(const struct dns_query *q)
@@ -108,12 +112,69 @@ static bool lookup_short(struct dns_view *v, const struct endpoint *caller,
 	return false;
 }
 
+static bool matches(const struct lookup *lk, const struct endpoint *ep)
+{
+	return (!lk->type || !strcmp(ep->type, lk->type)) &&
+	       (lk->any_replica || ep->replica == lk->replica) &&
+	       (!lk->srv || port_list_find(&ep->ports, lk->port, lk->proto));
+}
+
+static void lookup_name(struct dns_view *v, const struct endpoint *caller, struct rel_name *rel,
+			struct lookup *lk);
+
+/*
+ * _NAME._PROTO.<name> (RFC 2782): exists when some replica <name> stands
+ * for declares that port; otherwise it is a name like any that does not
+ * exist, whatever the environment.
+ */
+static bool lookup_srv(struct dns_view *v, const struct endpoint *caller, struct rel_name *rel,
+		       struct lookup *lk)
+{
+	const char *port = rel->label[0], *proto = rel->label[1];
+	char name[PORT_NAME_SIZE];
+	uint8_t pr;
+
+	if (rel->n < 3 || port[0] != '_' || proto[0] != '_')
+		return false;
+	memset(lk, 0, sizeof(*lk));
+	if (!port_name_valid(port + 1) || (strcmp(proto, "_tcp") && strcmp(proto, "_udp")))
+		return true;
+	pr = !strcmp(proto, "_tcp") ? PORT_TCP : PORT_UDP;
+	/* The rest names replicas as any name does; lk points into rel, so shift it in place. */
+	snprintf(name, sizeof(name), "%s", port + 1);
+	rel->n -= 2;
+	memmove(rel->label, rel->label + 2, sizeof(rel->label[0]) * (size_t)rel->n);
+	lookup_name(v, caller, rel, lk);
+	lk->exists = false;
+	if (!lk->group)
+		return true;
+	lk->srv = true;
+	strcpy(lk->port, name);
+	lk->proto = pr;
+	for (size_t i = 0; i < lk->group->n && !lk->exists; i++)
+		lk->exists = matches(lk, v->sorted[lk->group->first + i]);
+	if (!lk->exists)
+		lk->group = NULL;
+	return true;
+}
+
 /*
  * Resolve a relative name for the caller. A build-phase caller, or no
  * caller, sees nothing: its lookups fail the same way unknown names do.
  */
 static void lookup(struct dns_view *v, const struct endpoint *caller, struct rel_name *rel,
 		   struct lookup *lk)
+{
+	memset(lk, 0, sizeof(*lk));
+	if (!caller || caller->build)
+		return;
+	/* Labels of ours never start with '_': any such name is looked up here. */
+	if (!lookup_srv(v, caller, rel, lk))
+		lookup_name(v, caller, rel, lk);
+}
+
+static void lookup_name(struct dns_view *v, const struct endpoint *caller, struct rel_name *rel,
+			struct lookup *lk)
 {
 	int n = rel->n;
 
@@ -135,12 +196,6 @@ static void lookup(struct dns_view *v, const struct endpoint *caller, struct rel
 			return;
 	}
 	lookup_short(v, caller, rel->label, n, lk);
-}
-
-static bool matches(const struct lookup *lk, const struct endpoint *ep)
-{
-	return (!lk->type || !strcmp(ep->type, lk->type)) &&
-	       (lk->any_replica || ep->replica == lk->replica);
 }
 
 /* The records of the group matching lk, rotated: one step per answer. */
@@ -174,6 +229,48 @@ static int add_records(struct dns_view *v, struct lookup *lk, uint16_t qtype, st
 	if (added)
 		lk->group->rr++;
 	return added;
+}
+
+/*
+ * One SRV per replica declaring the port (priority 0, equal weights),
+ * rotated as addresses are; its target N.<service>.<domain> resolves to
+ * the replica in the caller's view. The targets' addresses follow in the
+ * additional section as far as they fit.
+ */
+static int add_srv_records(struct dns_view *v, struct lookup *lk, struct dns_msg *m)
+{
+	const struct endpoint *sel[MAX_RECORDS], *shown[MAX_RECORDS];
+	size_t off[MAX_RECORDS];
+	size_t n = 0, start, added = 0;
+	bool room = true;
+
+	for (size_t i = 0; i < lk->group->n && n < MAX_RECORDS; i++) {
+		const struct endpoint *ep = v->sorted[lk->group->first + i];
+
+		if (matches(lk, ep))
+			sel[n++] = ep;
+	}
+	start = n ? lk->group->rr % n : 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct endpoint *ep = sel[(start + k) % n];
+		const struct port_spec *p = port_list_find(&ep->ports, lk->port, lk->proto);
+		char target[DNS_NAME_STR_SIZE];
+
+		snprintf(target, sizeof(target), "%u.%s.%s", ep->replica, ep->service, v->domain);
+		if (dns_msg_add_srv(m, v->ttl, 0, 1, p->number, target, &off[added]))
+			break;
+		shown[added++] = ep;
+	}
+	for (size_t k = 0; k < added && room; k++) {
+		if (shown[k]->has_v4)
+			room = !dns_msg_add_extra_addr(m, off[k], DNS_TYPE_A, v->ttl, &shown[k]->ipv4);
+		if (room && shown[k]->has_v6)
+			room = !dns_msg_add_extra_addr(m, off[k], DNS_TYPE_AAAA, v->ttl,
+						       shown[k]->ipv6);
+	}
+	if (added)
+		lk->group->rr++;
+	return (int)added;
 }
 
 /* Reverse names of fabric addresses are ours to refuse, never upstream's. */
@@ -254,6 +351,9 @@ static enum dns_action reply_internal(struct dns_view *v, const struct endpoint 
 			added += !dns_msg_add_soa(m, false, v->domain, v->ttl, SOA_SERIAL, v->ttl);
 		if (q->qtype == DNS_TYPE_NS || q->qtype == DNS_TYPE_ANY)
 			added += !dns_msg_add_ns(m, v->domain, v->ttl);
+	} else if (lk.group && lk.srv) {
+		if (q->qtype == DNS_TYPE_SRV || q->qtype == DNS_TYPE_ANY)
+			added = add_srv_records(v, &lk, m);
 	} else if (lk.group) {
 		added = add_records(v, &lk, q->qtype, m);
 	}

@@ -10,6 +10,8 @@
  *   <N>.<service>                 replica N
  *   <type>.<service>              every replica of that container type
  *   <N>.<type>.<service>          replica N of that type
+ *   _<port>._<tcp|udp>.<any of those>   SRV: one per replica declaring
+ *                                 that port, target N.<service>.<domain>
  * each also as <...>.E.P.<domain>. Anything else under the domain, a name
  * of another environment included, is NXDOMAIN through the same path, so
  * the two cannot be told apart.

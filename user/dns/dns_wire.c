@@ -276,6 +276,54 @@ int dns_msg_add_addr(struct dns_msg *m, uint16_t type, uint32_t ttl, const void 
 	return 0;
 }
 
+int dns_msg_add_srv(struct dns_msg *m, uint32_t ttl, uint16_t priority, uint16_t weight,
+		    uint16_t port, const char *target, size_t *target_off)
+{
+	uint8_t name[DNS_NAME_WIRE_MAX];
+	int n = dns_name_write(target, name, sizeof(name));
+	uint8_t *p;
+
+	if (n <= 1 || !m->qd)
+		return -EINVAL;
+	if (!room(m, 2 + 10 + 6 + (size_t)n))
+		return -ENOSPC;
+	p = m->buf + m->len;
+	put16(p, 0xc000 | DNS_HDR_LEN);	/* the question's name */
+	rr_fixed(p + 2, DNS_TYPE_SRV, ttl, (uint16_t)(6 + n));
+	put16(p + 12, priority);
+	put16(p + 14, weight);
+	put16(p + 16, port);
+	memcpy(p + 18, name, (size_t)n);
+	if (target_off)
+		*target_off = m->len + 18;
+	m->len += 18 + (size_t)n;
+	m->an++;
+	return 0;
+}
+
+int dns_msg_add_extra_addr(struct dns_msg *m, size_t owner_off, uint16_t type, uint32_t ttl,
+			   const void *addr)
+{
+	uint16_t alen = type == DNS_TYPE_A ? 4 : 16;
+	bool was = m->truncated;
+	uint8_t *p;
+
+	if ((type != DNS_TYPE_A && type != DNS_TYPE_AAAA) || owner_off < DNS_HDR_LEN ||
+	    owner_off >= 0x4000 || owner_off >= m->len)
+		return -EINVAL;
+	if (!room(m, 2 + 10 + alen)) {
+		m->truncated = was;
+		return -ENOSPC;
+	}
+	p = m->buf + m->len;
+	put16(p, (uint16_t)(0xc000 | owner_off));
+	rr_fixed(p + 2, type, ttl, alen);
+	memcpy(p + 12, addr, alen);
+	m->len += 12 + alen;
+	m->ar++;
+	return 0;
+}
+
 /* A record owned by zone (written out), rdata from the caller. */
 static int add_zone_rr(struct dns_msg *m, const char *zone, uint16_t type, uint32_t ttl,
 		       const uint8_t *rdata, size_t rdlen)

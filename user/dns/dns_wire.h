@@ -149,6 +149,25 @@ int dns_msg_begin(struct dns_msg *m, uint8_t *buf, size_t bufsize, size_t cap,
 int dns_msg_add_addr(struct dns_msg *m, uint16_t type, uint32_t ttl, const void *addr);
 
 /*
+ * Append an SRV record (RFC 2782) to the answer section, its owner a
+ * pointer to the question name, its target spelled out (never
+ * compressed, as RFC 2782 asks). *target_off, if not NULL, gets the
+ * target's offset in the message, for additional records to point to.
+ * -ENOSPC (and truncated set) when it does not fit, -EINVAL for a bad name.
+ */
+int dns_msg_add_srv(struct dns_msg *m, uint32_t ttl, uint16_t priority, uint16_t weight,
+		    uint16_t port, const char *target, size_t *target_off);
+
+/*
+ * Append an A or AAAA record to the additional section, owned by the
+ * name at owner_off (a compression pointer: below 0x4000). Additional
+ * data is optional: one that does not fit returns -ENOSPC without
+ * setting TC (RFC 2181 9).
+ */
+int dns_msg_add_extra_addr(struct dns_msg *m, size_t owner_off, uint16_t type, uint32_t ttl,
+			   const void *addr);
+
+/*
  * Append the SOA of zone (presentation form) to the answer section
  * (authority == false) or the authority section (negative answers,
  * RFC 2308: the TTL is min(ttl, minimum)). mname is "ns.<zone>", rname

@@ -108,6 +108,12 @@ int fleet_format(const struct fleet *f, char **out, size_t *len)
 			outf(&o, " type=%s", e->req.type);
 		if (e->req.netns[0])
 			outf(&o, " netns=%s", e->req.netns);
+		if (e->req.ports.n) {
+			char ports[PORTS_STR_SIZE];
+
+			port_list_format(&e->req.ports, ports, sizeof(ports));
+			outf(&o, " ports=%s", ports);
+		}
 		outf(&o, " build=%s\n", e->req.build ? "yes" : "no");
 	}
 	if (o.err) {

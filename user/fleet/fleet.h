@@ -8,7 +8,7 @@
  *        prefix4=10.210.1.0/24 prefix6=fd77:7761:7272:1::/64 [keepalive=25]
  *   env project=shop env=prod [ipv6-only=no]
  *   endpoint host=h1 project=shop env=prod service=api [replica=0] slot=2
- *        [type=web] [netns=NAME] [build=no]
+ *        [type=web] [netns=NAME] [ports=http=8080/tcp,dns=53/udp] [build=no]
  *
  * (each record on one line). A slot is the endpoint's address index in
  * its host's prefixes (address = prefix + slot), chosen by whoever writes
@@ -25,7 +25,8 @@
  * underlay an IPv4 or IPv6 address without port; port 1..65535;
  * public-key 44 characters of base64 (wg genkey); prefixes without host
  * bits; keepalive 0..3600; replica 0..99999 without leading zeros; slot
- * decimal; netns a name or an absolute path; yes|no for the flags.
+ * decimal; netns a name or an absolute path; ports NAME=NUMBER/PROTO
+ * joined by commas (lib/ports.h); yes|no for the flags.
  * At most 65536 hosts, 65536 envs and 1000000 endpoints.
  *
  * The parser checks everything that needs no knowledge of the host

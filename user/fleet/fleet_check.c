@@ -347,6 +347,11 @@ static void check_endpoints(const struct fleet *f, const size_t *hosts, const si
 		const struct fleet_host *h = host_lookup(f, hosts, e->host);
 		uint32_t end = h ? slot_end(h) : 0;
 
+		char why[ERR_SIZE];
+
+		/* Records not parsed from a file (another source) get the parser's rules. */
+		if (port_list_check(&e->req.ports, why, sizeof(why)))
+			fault(ft, e->line, endpoint_at(e, who), "field ports: %s", why);
 		if (!h)
 			continue;
 		if (end <= SLOT_FIRST)

@@ -225,6 +225,13 @@ static int parse_endpoint(struct field *f, int n, int lineno, struct fleet_endpo
 				    v);
 		strcpy(e->req.netns, v);
 	}
+	v = get(f, n, "ports");
+	if (v) {
+		char why[ERR_SIZE];
+
+		if (port_list_parse(v, &e->req.ports, why, sizeof(why)))
+			return fail(err, lineno, "field ports: %s", why);
+	}
 	ret = yes_no(get(f, n, "build"), &e->req.build, "build", lineno, err);
 	return ret ?: unused(f, n, "endpoint", lineno, err);
 }

@@ -67,3 +67,28 @@ bool netns_ref_valid(const char *s)
 		return false;
 	return !strstr(s, "..") && strcmp(s, ".");
 }
+
+bool container_id_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n >= CONTAINER_ID_SIZE || !isalnum((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return false;
+	return true;
+}
+
+bool ifname_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	/* IFNAMSIZ is 16 with the terminating NUL. */
+	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isgraph((unsigned char)s[i]) || s[i] == '/' || s[i] == ':')
+			return false;
+	return true;
+}

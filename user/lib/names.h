@@ -26,6 +26,14 @@ bool service_name_valid(const char *s);
 int replica_parse(const char *s, uint32_t *out);
 /* A name under /run/netns or an absolute path; no white space, no "..". */
 bool netns_ref_valid(const char *s);
+/*
+ * A container runtime's id for a container (CNI_CONTAINERID): 1..127 of
+ * [A-Za-z0-9_.-], starting with an alphanumeric (the CNI spec's rule).
+ */
+#define CONTAINER_ID_SIZE 128
+bool container_id_valid(const char *s);
+/* An interface name the kernel takes: 1..15 bytes, no '/', ':' or white space, not "." or "..". */
+bool ifname_valid(const char *s);
 /* Parse an unsigned decimal in [0, max]; -EINVAL otherwise. */
 int u32_parse(const char *s, uint32_t max, uint32_t *out);
 

@@ -84,6 +84,8 @@ int mesh_start(struct agent *a, char *err)
 	ret = fleet_parse(text, len, &a->model.cfg, &f, err);
 	free(text);
 	if (!ret)
+		mesh_drop_vanished(a, &f);
+	if (!ret)
 		ret = mesh_apply(a, &f, err);
 	fleet_free(&f);
 	return ret;

@@ -58,6 +58,19 @@ int mesh_apply(struct agent *a, struct fleet *f, char *err);
 int mesh_tunnel_mtu(const struct mesh *ms, int underlay_family);
 /* Work it out again; when it changed: the WireGuard device, workloads' routes. */
 int mesh_mtu_sync(struct agent *a, int underlay_family, char *err);
+/*
+ * A local endpoint vanished (its netns was deleted): its record leaves the
+ * applied fleet state (kept and saved), which holds only what this host
+ * could apply. Re-applying a state that names it recreates it if its
+ * netns is back, and is refused (netns does not exist) if not: the
+ * control plane owns the desired state and must drop it.
+ */
+void mesh_endpoint_gone(struct agent *a, const struct endpoint *ep);
+/*
+ * At start, the saved fleet state's local endpoints that vanished while
+ * the agent was down (not re-adopted, netns gone) are dropped from it.
+ */
+void mesh_drop_vanished(struct agent *a, struct fleet *f);
 /* Status records: device kind, peers, uplink mode. */
 void mesh_status(struct agent *a, struct kv *resp);
 /* --teardown: the device, the hooks, the saved fleet state. */

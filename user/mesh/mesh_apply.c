@@ -49,7 +49,7 @@ static const struct fleet_endpoint *fleet_local_find(const struct fleet *f, cons
 	return NULL;
 }
 
-/* An existing local endpoint is kept only if nothing about it changed. */
+/* An existing local endpoint is kept only if nothing about its datapath changed. */
 static bool local_unchanged(const struct endpoint *ep, const struct fleet_endpoint *fe)
 {
 	return fe && ep->slot == fe->slot && !strcmp(ep->netns, fe->req.netns) &&
@@ -161,9 +161,15 @@ static int sync_locals(struct agent *a, const struct fleet *f, char *err)
 
 	for (size_t i = m->n_endpoints; i-- > 0;) {
 		struct endpoint *ep = &m->endpoints[i];
+		const struct fleet_endpoint *fe = fleet_local_find(f, a->mesh.self, ep);
 
-		if (!local_unchanged(ep, fleet_local_find(f, a->mesh.self, ep)))
+		if (!local_unchanged(ep, fe)) {
 			endpoint_delete(a, ep->id);
+		} else if (!port_list_equal(&ep->ports, &fe->req.ports)) {
+			/* Names only: the veth stays, DNS sees the new ports at once. */
+			ep->ports = fe->req.ports;
+			m->gen++;
+		}
 	}
 	for (size_t i = 0; i < f->n_endpoints; i++) {
 		const struct fleet_endpoint *fe = &f->endpoints[i];
@@ -191,7 +197,8 @@ static bool same_remote(const struct endpoint *a, const struct endpoint *b)
 	return !strcmp(a->project, b->project) && !strcmp(a->env, b->env) &&
 	       !strcmp(a->service, b->service) && a->replica == b->replica &&
 	       !strcmp(a->host, b->host) && a->slot == b->slot && a->build == b->build &&
-	       a->has_v4 == b->has_v4 && a->ipv4 == b->ipv4 && !strcmp(a->type, b->type);
+	       a->has_v4 == b->has_v4 && a->ipv4 == b->ipv4 && !strcmp(a->type, b->type) &&
+	       port_list_equal(&a->ports, &b->ports);
 }
 
 /* Other hosts' endpoints: map entries through the device, and DNS names. */
@@ -223,6 +230,7 @@ static int sync_remotes(struct agent *a, const struct fleet *f, bool rewrite, ch
 		strcpy(ep->host, fe->host);
 		ep->replica = fe->req.replica;
 		ep->build = fe->req.build;
+		ep->ports = fe->req.ports;
 		ep->slot = fe->slot;
 		ep->has_v6 = true;
 		prefix6_nth(&h->prefix6, fe->slot, ep->ipv6);
@@ -413,4 +421,51 @@ int mesh_apply(struct agent *a, struct fleet *f, char *err)
 	pr_info("fleet state applied: %zu hosts, %zu endpoints here, %zu elsewhere\n",
 		ms->fleet.n_hosts, a->model.n_endpoints, a->model.n_remotes);
 	return 0;
+}
+
+static void fleet_endpoint_remove(struct fleet *f, size_t i)
+{
+	memmove(&f->endpoints[i], &f->endpoints[i + 1],
+		(f->n_endpoints - i - 1) * sizeof(f->endpoints[0]));
+	f->n_endpoints--;
+}
+
+void mesh_endpoint_gone(struct agent *a, const struct endpoint *ep)
+{
+	struct mesh *ms = &a->mesh;
+	const struct fleet_endpoint *fe;
+	char err[ERR_SIZE];
+
+	if (!ms->on || !ms->applied)
+		return;
+	fe = fleet_local_find(&ms->fleet, ms->self, ep);
+	if (!fe)
+		return;
+	pr_info("endpoint %s/%s/%s/%u leaves the applied fleet state (line %d)\n", ep->project,
+		ep->env, ep->service, ep->replica, fe->line);
+	fleet_endpoint_remove(&ms->fleet, (size_t)(fe - ms->fleet.endpoints));
+	if (write_fleet_file(a, &ms->fleet, err))
+		pr_warn("%s\n", err);
+}
+
+void mesh_drop_vanished(struct agent *a, struct fleet *f)
+{
+	for (size_t i = f->n_endpoints; i-- > 0;) {
+		const struct fleet_endpoint *fe = &f->endpoints[i];
+		int fd;
+
+		if (strcmp(fe->host, a->mesh.self) || !fe->req.netns[0] ||
+		    model_endpoint_find(&a->model, fe->req.project, fe->req.env, fe->req.service,
+					fe->req.replica))
+			continue;
+		fd = netns_open(fe->req.netns);
+		if (fd >= 0) {
+			close(fd);
+			continue;	/* back, or never built: the apply builds it */
+		}
+		pr_warn("endpoint %s/%s/%s/%u: netns %s is gone; dropped from the saved fleet "
+			"state\n", fe->req.project, fe->req.env, fe->req.service, fe->req.replica,
+			fe->req.netns);
+		fleet_endpoint_remove(f, i);
+	}
 }
