@@ -164,8 +164,16 @@ int fixture_setup(void)
 void fixture_teardown(void)
 {
 	veth_observe_bpf__destroy(obs);
-	if (skel)
-		bpf_object__unpin_maps(skel->obj, NULL);
+	/*
+	 * Map by map: bpf_object__unpin_maps() stops at the first map a
+	 * test's other objects already unpinned (the shared ones).
+	 */
+	if (skel) {
+		struct bpf_map *m;
+
+		bpf_object__for_each_map(m, skel->obj)
+			bpf_map__unpin(m, NULL);
+	}
 	veth_bpf__destroy(skel);
 	rmdir(pin_dir);
 }
