@@ -86,7 +86,8 @@ static __always_inline int refuse(struct __sk_buff *skb, const struct warren_end
  * Another host's endpoint: the packet must fit the WireGuard device (or
  * be cut by GSO into segments that do). One that cannot, and may not be
  * fragmented (IPv6, IPv4 with DF), gets "too big" with the tunnel's MTU
- * back instead of vanishing. -1: it fits (or may be fragmented), go on.
+ * back instead of vanishing. Returns the verdict, or -1: it fits (or may
+ * be fragmented), go on.
  */
 static __always_inline int check_tunnel(struct __sk_buff *skb, const struct warren_endpoint *dst,
 					__u32 env_id, void *iph, bool v6)
@@ -141,7 +142,7 @@ static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
 {
 	struct warren_endpoint *src, *dst;
 	struct iphdr *iph;
-	int reason;
+	int reason, verdict;
 
 	iph = parse_ipv4(c);
 	if (!iph)
@@ -161,9 +162,9 @@ static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
 		return refuse(skb, src, dst, reason, iph, false);
 	if (iph->ttl <= 1)
 		return drop(src->env_id, WARREN_DROP_TTL);
-	reason = check_tunnel(skb, dst, src->env_id, iph, false);
-	if (reason >= 0)
-		return reason;
+	verdict = check_tunnel(skb, dst, src->env_id, iph, false);
+	if (verdict >= 0)
+		return verdict;
 	ipv4_decrease_ttl(iph);
 	return deliver(skb, eth, dst, src->env_id);
 }
@@ -173,7 +174,7 @@ static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
 {
 	struct warren_endpoint *src, *dst;
 	struct ipv6hdr *ip6h;
-	int reason;
+	int reason, verdict;
 
 	ip6h = parse_ipv6(c);
 	if (!ip6h)
@@ -199,9 +200,9 @@ static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
 		return refuse(skb, src, dst, reason, ip6h, true);
 	if (ip6h->hop_limit <= 1)
 		return drop(src->env_id, WARREN_DROP_TTL);
-	reason = check_tunnel(skb, dst, src->env_id, ip6h, true);
-	if (reason >= 0)
-		return reason;
+	verdict = check_tunnel(skb, dst, src->env_id, ip6h, true);
+	if (verdict >= 0)
+		return verdict;
 	ip6h->hop_limit--;
 	return deliver(skb, eth, dst, src->env_id);
 }

@@ -172,7 +172,8 @@ void fixture_teardown(void)
 		struct bpf_map *m;
 
 		bpf_object__for_each_map(m, skel->obj)
-			bpf_map__unpin(m, NULL);
+			if (bpf_map__is_pinned(m))
+				bpf_map__unpin(m, NULL);
 	}
 	veth_bpf__destroy(skel);
 	rmdir(pin_dir);
