@@ -49,7 +49,7 @@ LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
-MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
+MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/mesh_mtu mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
 CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
 	core/project core/naming core/status core/server core/vanish
 CORE_SRCS += core/attachment
@@ -158,6 +158,11 @@ $(O)/selftests/test_mesh_progs: selftests/progs/test_mesh_progs.c $(PROG_TEST_DE
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
+$(O)/selftests/test_reply_progs: selftests/progs/test_reply_progs.c $(PROG_TEST_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
+
 $(O)/selftests/bench_progs: selftests/progs/bench_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -196,7 +201,7 @@ $(O)/selftests/fuzz/%: selftests/fuzz/%.c $$(addprefix user/,$$(addsuffix .c,$$(
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(addprefix user/,$(addsuffix .c,$(FUZZ_LINK_$*))) $(FUZZ_LIBS_$*) -o $@
 
 tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
-	$(O)/selftests/test_mesh_progs \
+	$(O)/selftests/test_mesh_progs $(O)/selftests/test_reply_progs \
 	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
 	$(O)/selftests/warren-musl-resolve $(O)/selftests/warren-probe-static \
 	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))

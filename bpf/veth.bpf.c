@@ -20,6 +20,7 @@
 #include "lib/verdict.h"
 #include "lib/fabric.h"
 #include "lib/pair.h"
+#include "lib/reply.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -63,6 +64,49 @@ static __always_inline int deliver(struct __sk_buff *skb, struct ethhdr *eth,
 	return bpf_redirect_peer(dst->ifindex, 0);
 }
 
+/*
+ * A refused pair. An address of the sender's own environment whose
+ * endpoint is gone answers at once (reply.h); any other refusal, and a
+ * reply past the rate limit, is a silent drop: nothing tells another
+ * environment whether an address is or was in use. Counted either way.
+ */
+static __always_inline int refuse(struct __sk_buff *skb, const struct warren_endpoint *src,
+				  const struct warren_endpoint *dst, int reason, void *iph, bool v6)
+{
+	int ret = TC_ACT_SHOT;
+
+	if (reason == WARREN_DROP_NO_ENDPOINT && dst && (dst->flags & WARREN_EP_GONE) &&
+	    dst->env_id == src->env_id)
+		ret = v6 ? refuse6(skb, iph, src->env_id) : refuse4(skb, iph, src->env_id);
+	drop(src->env_id, reason);
+	return ret;
+}
+
+/*
+ * Another host's endpoint: the packet must fit the WireGuard device (or
+ * be cut by GSO into segments that do). One that cannot, and may not be
+ * fragmented (IPv6, IPv4 with DF), gets "too big" with the tunnel's MTU
+ * back instead of vanishing. Returns the verdict, or -1: it fits (or may
+ * be fragmented), go on.
+ */
+static __always_inline int check_tunnel(struct __sk_buff *skb, const struct warren_endpoint *dst,
+					__u32 env_id, void *iph, bool v6)
+{
+	int ret;
+	__u32 mtu;
+
+	if (!(dst->flags & WARREN_EP_REMOTE) || fits_device(skb, dst->ifindex, &mtu))
+		return -1;
+	if (v6)
+		ret = too_big6(skb, iph, env_id, mtu);
+	else if (((struct iphdr *)iph)->frag_off & bpf_htons(IP_DF_R))
+		ret = too_big4(skb, iph, env_id, mtu);
+	else
+		return -1;
+	drop(env_id, WARREN_DROP_TOO_BIG);
+	return ret;
+}
+
 /* A header cut short or invalid, counted against the sending interface. */
 static __always_inline int drop_malformed(struct __sk_buff *skb)
 {
@@ -98,7 +142,7 @@ static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
 {
 	struct warren_endpoint *src, *dst;
 	struct iphdr *iph;
-	int reason;
+	int reason, verdict;
 
 	iph = parse_ipv4(c);
 	if (!iph)
@@ -115,9 +159,12 @@ static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
 		return WARREN_PASS;
 	reason = check_pair(src, dst);
 	if (reason >= 0)
-		return drop(src->env_id, reason);
+		return refuse(skb, src, dst, reason, iph, false);
 	if (iph->ttl <= 1)
 		return drop(src->env_id, WARREN_DROP_TTL);
+	verdict = check_tunnel(skb, dst, src->env_id, iph, false);
+	if (verdict >= 0)
+		return verdict;
 	ipv4_decrease_ttl(iph);
 	return deliver(skb, eth, dst, src->env_id);
 }
@@ -127,7 +174,7 @@ static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
 {
 	struct warren_endpoint *src, *dst;
 	struct ipv6hdr *ip6h;
-	int reason;
+	int reason, verdict;
 
 	ip6h = parse_ipv6(c);
 	if (!ip6h)
@@ -150,9 +197,12 @@ static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
 		return WARREN_PASS;
 	reason = check_pair(src, dst);
 	if (reason >= 0)
-		return drop(src->env_id, reason);
+		return refuse(skb, src, dst, reason, ip6h, true);
 	if (ip6h->hop_limit <= 1)
 		return drop(src->env_id, WARREN_DROP_TTL);
+	verdict = check_tunnel(skb, dst, src->env_id, ip6h, true);
+	if (verdict >= 0)
+		return verdict;
 	ip6h->hop_limit--;
 	return deliver(skb, eth, dst, src->env_id);
 }

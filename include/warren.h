@@ -25,6 +25,7 @@
 #define WARREN_MAP_PEERS4   "warren_peers4"
 #define WARREN_MAP_PEERS6   "warren_peers6"
 #define WARREN_MAP_UPLINK   "warren_uplink_cfg"
+#define WARREN_MAP_REPLY_RL "warren_reply_rl"
 
 #define WARREN_MAX_IFACES    16384
 /*
@@ -53,7 +54,9 @@ enum warren_drop_reason {
 	WARREN_DROP_TTL = 7,		/* TTL/hop limit would expire on forwarding */
 	WARREN_DROP_PLAINTEXT = 8,	/* fabric address on the underlay, unencrypted */
 	WARREN_DROP_NOT_PEER = 9,	/* to the WireGuard port from no peer of ours */
-	WARREN_DROP__MAX = 10,
+	WARREN_DROP_PLAINTEXT_OUT = 10,	/* fabric address leaving by the underlay, unencrypted */
+	WARREN_DROP_TOO_BIG = 11,	/* larger than the tunnel, DF: "packet too big" sent back */
+	WARREN_DROP__MAX = 12,
 };
 
 /* struct warren_iface.flags */
@@ -84,6 +87,12 @@ struct warren_iface {
 #define WARREN_EP_BUILD   (1U << 3)	/* build phase: sends and receives no private traffic */
 #define WARREN_EP_HAS_V4  (1U << 4)	/* the slot's IPv4 address is the endpoint's */
 #define WARREN_EP_HAS_V6  (1U << 5)	/* the slot's IPv6 address is the endpoint's */
+/*
+ * A tombstone: the address was an endpoint of env_id and is gone (ifindex
+ * 0). Its own environment gets a refusal back at once (TCP RST, ICMP
+ * unreachable); everyone else the silent drop any unused address gets.
+ */
+#define WARREN_EP_GONE    (1U << 6)
 
 /*
  * warren_slots (array, index = slot): this host's endpoints.
@@ -124,6 +133,17 @@ struct warren_uplink_cfg {
 	__u8 pad[2];
 };
 
+/*
+ * warren_reply_rl: per-CPU array indexed by env_id, the token bucket of the
+ * refusals and "too big" errors the datapath sends back to that
+ * environment's workloads (bpf/lib/reply.h). credit_ns is time banked,
+ * capped at the burst; each reply spends one interval.
+ */
+struct warren_ratelimit {
+	__u64 last_ns;
+	__u64 credit_ns;
+};
+
 /* warren_counters: per-CPU array indexed by env_id. */
 struct warren_counters {
 	__u64 delivered_packets;
@@ -135,9 +155,10 @@ struct warren_counters {
 _Static_assert(sizeof(struct warren_iface) == 32, "warren_iface ABI");
 _Static_assert(sizeof(struct warren_endpoint) == 28, "warren_endpoint ABI");
 _Static_assert(sizeof(struct warren_ip6) == 16, "warren_ip6 ABI");
-_Static_assert(sizeof(struct warren_counters) == 96, "warren_counters ABI");
+_Static_assert(sizeof(struct warren_counters) == 112, "warren_counters ABI");
 _Static_assert(sizeof(struct warren_peer) == 4, "warren_peer ABI");
 _Static_assert(sizeof(struct warren_uplink_cfg) == 4, "warren_uplink_cfg ABI");
+_Static_assert(sizeof(struct warren_ratelimit) == 16, "warren_ratelimit ABI");
 #endif
 
 #endif /* WARREN_H */

@@ -24,7 +24,7 @@ cleanup() {
 		ip netns pids "$ns" | xargs -r kill 2>/dev/null
 		ip netns del "$ns"
 	done
-	rm -rf /sys/fs/bpf/warren-"$ID"-* /etc/netns/"$ID"-* "$TMP" /var/run/wireguard/[bw]"$N"?.*
+	rm -rf /sys/fs/bpf/warren-"$ID"-* /etc/netns/"$ID"-* "$TMP" /var/run/wireguard/[bwnx]"$N"?.*
 }
 trap cleanup EXIT
 ctl() { local h=$1; shift; "$O/warrenctl" --socket "$TMP/$h.sock" "$@"; }
@@ -70,29 +70,42 @@ for i in 1 2; do
 done
 
 # --- warren: two agents, one fleet state ----------------------------------------------
-hosts w 67 || exit 1
-for i in 1 2; do
-	nsenter --net="/run/netns/$ID-w-h$i" "$O/warrend" --socket "$TMP/w$i.sock" \
-		--pin-dir "/sys/fs/bpf/warren-$ID-$i" --state "$TMP/w$i.state" --host "h$i" \
-		--wg-private-key "$TMP/w-h$i.key" --wg-device "w${N}$i" --uplink ul0 --no-dns \
-		--host4 "10.210.$i.0/24" --host6 "fd77:7761:7272:$i::/64" >"$TMP/w$i.log" 2>&1 &
-	PID[w$i]=$!
-	ip netns add "$ID-w-w$i"
-	ip -n "$ID-w-w$i" link set lo up
-done
-for i in 1 2; do
-	for _ in $(seq 50); do ctl "w$i" status >/dev/null 2>&1 && break; sleep 0.1; done
-done
-{
+# warren_hosts P NET [warrend args...]: hosts P-h1, P-h2 with agents w<P>1, w<P>2
+warren_hosts() {
+	local p=$1 net=$2 i; shift 2
+	hosts "$p" "$net" || return 1
 	for i in 1 2; do
-		echo "host name=h$i underlay=192.168.67.$i public-key=${PUB[w-h$i]} prefix4=10.210.$i.0/24 prefix6=fd77:7761:7272:$i::/64"
+		nsenter --net="/run/netns/$ID-$p-h$i" "$O/warrend" --socket "$TMP/$p$i.sock" \
+			--pin-dir "/sys/fs/bpf/warren-$ID-$p$i" --state "$TMP/$p$i.state" --host "h$i" \
+			--wg-private-key "$TMP/$p-h$i.key" --wg-device "$p${N}$i" --no-dns \
+			--host4 "10.210.$i.0/24" --host6 "fd77:7761:7272:$i::/64" "$@" >"$TMP/$p$i.log" 2>&1 &
+		PID[$p$i]=$!
+		ip netns add "$ID-$p-w$i"
+		ip -n "$ID-$p-w$i" link set lo up
 	done
-	echo "env project=bench env=prod"
 	for i in 1 2; do
-		echo "endpoint host=h$i project=bench env=prod service=s replica=$i slot=2 netns=$ID-w-w$i"
+		for _ in $(seq 50); do ctl "$p$i" status >/dev/null 2>&1 && break; sleep 0.1; done
 	done
-} > "$TMP/fleet"
-for i in 1 2; do ctl "w$i" apply "$TMP/fleet" >/dev/null || { cat "$TMP/w$i.log" >&2; exit 1; }; done
+	{
+		for i in 1 2; do
+			echo "host name=h$i underlay=192.168.$net.$i public-key=${PUB[$p-h$i]} prefix4=10.210.$i.0/24 prefix6=fd77:7761:7272:$i::/64"
+		done
+		echo "env project=bench env=prod"
+		for i in 1 2; do
+			echo "endpoint host=h$i project=bench env=prod service=s replica=$i slot=2 netns=$ID-$p-w$i"
+		done
+	} > "$TMP/fleet.$p"
+	for i in 1 2; do ctl "$p$i" apply "$TMP/fleet.$p" >/dev/null || { cat "$TMP/$p$i.log" >&2; return 1; }; done
+}
+warren_hosts w 67 --uplink ul0 || exit 1
+# BENCH_AB=1: warren twice more, with the receive guard in XDP (native on
+# the veth; the default here is tc) and without the uplink guards at all,
+# to tell their share of the difference.
+AB=${BENCH_AB:-0}
+if [ "$AB" = 1 ]; then
+	warren_hosts x 69 --uplink ul0 --uplink-rx xdp || exit 1
+	warren_hosts n 68 || exit 1
+fi
 KIND=$(ctl w1 --json status | jq -r .mesh.wg_kind)
 
 iperf() {	# iperf SERVER_NS ADDR CLIENT_NS: Gbit/s
@@ -110,13 +123,26 @@ rtt() {	# rtt NS ADDR: mean ping RTT in ms over 50 pings
 # Handshakes before measuring.
 for _ in $(seq 30); do ip netns exec "$ID-b-w1" ping -c1 -W1 10.77.2.2 >/dev/null 2>&1 && break; done
 for _ in $(seq 30); do ip netns exec "$ID-w-w1" ping -c1 -W1 10.210.2.2 >/dev/null 2>&1 && break; done
+if [ "$AB" = 1 ]; then
+	for p in x n; do
+		for _ in $(seq 30); do ip netns exec "$ID-$p-w1" ping -c1 -W1 10.210.2.2 >/dev/null 2>&1 && break; done
+	done
+fi
 
 echo "== 4. cross-host TCP through WireGuard ($KIND), iperf3 ${SECS}s x $ROUNDS rounds, interleaved"
 sb=0 sw=0
 for r in $(seq "$ROUNDS"); do
 	b=$(iperf "$ID-b-w2" 10.77.2.2 "$ID-b-w1")
 	w=$(iperf "$ID-w-w2" 10.210.2.2 "$ID-w-w1")
-	printf '  round %d: plain WireGuard + routes %6.2f  warren %6.2f Gbit/s\n' "$r" "$b" "$w"
+	printf '  round %d: plain WireGuard + routes %6.2f  warren %6.2f Gbit/s' "$r" "$b" "$w"
+	if [ "$AB" = 1 ]; then
+		x=$(iperf "$ID-x-w2" 10.210.2.2 "$ID-x-w1")
+		y=$(iperf "$ID-n-w2" 10.210.2.2 "$ID-n-w1")
+		printf '  warren, XDP guard %6.2f  warren, no uplink guard %6.2f' "$x" "$y"
+		sx=$(awk -v a="${sx:-0}" -v b="$x" 'BEGIN { print a + b }')
+		sn=$(awk -v a="${sn:-0}" -v b="$y" 'BEGIN { print a + b }')
+	fi
+	echo
 	sb=$(awk -v x="$sb" -v y="$b" 'BEGIN { print x + y }')
 	sw=$(awk -v x="$sw" -v y="$w" 'BEGIN { print x + y }')
 done
@@ -126,3 +152,6 @@ awk -v b="$sb" -v w="$sw" -v n="$ROUNDS" -v lb="$lb" -v lw="$lw" 'BEGIN {
 	printf "  mean: plain WireGuard %.2f, warren %.2f Gbit/s\n", b / n, w / n
 	printf "  warren / plain WireGuard = %.2fx (goal >= 0.97x)\n", (b ? w / b : 0)
 	printf "  ping RTT (mean of 50): plain WireGuard %.3f ms, warren %.3f ms\n", lb, lw }'
+[ "$AB" = 1 ] && awk -v b="$sb" -v x="${sx:-0}" -v y="${sn:-0}" -v n="$ROUNDS" 'BEGIN {
+	printf "  warren with the receive guard in XDP %.2f Gbit/s = %.2fx of plain WireGuard\n", x / n, (b ? x / b : 0)
+	printf "  warren without uplink guards %.2f Gbit/s = %.2fx of plain WireGuard\n", y / n, (b ? y / b : 0) }'

@@ -17,6 +17,8 @@ pkgs+=(dnsperf knot nsd unbound)
 # container runtimes (test_podman.sh): podman with its CNI backend, runc (crun
 # refuses cgroup v1/hybrid hosts); installing (test_install.sh): systemd-analyze, man
 pkgs+=(podman containernetworking-plugins runc file systemd groff-base man-db)
+# the tunnel's MTU (test_mesh_mtu.sh): an HTTP client and server for 20 MB
+pkgs+=(curl busybox-static)
 # VM suites (scripts/vmtest.sh): qemu, a static busybox for the initramfs,
 # the tools that pack it and unpack kernel modules
 pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod)

@@ -64,8 +64,9 @@ setup_underlay() {
 
 start_agent() {	# start_agent HOST
 	local h=$1 i=${IDX[$1]}
+	# XDP for the receive guard here (auto would take tc on a veth): test_mesh_guard.sh has tc.
 	agent_start "$h" --host "$h" --wg-private-key "$TMP/$h.key" --wg-device "$(wgdev "$h")" \
-		--uplink ul0 --host4 "10.210.$i.0/24" --host6 "fd77:7761:7272:$i::/64"
+		--uplink ul0 --uplink-rx xdp --host4 "10.210.$i.0/24" --host6 "fd77:7761:7272:$i::/64"
 }
 
 # --- the fleet state -----------------------------------------------------------------

@@ -147,6 +147,9 @@ int fixture_setup(void)
 	if (!skel)
 		return -errno;
 	FIXTURE_SET_FABRIC(skel->rodata);
+	/* Replies: a burst of 4, then one a second (test_reply_progs counts them). */
+	skel->rodata->reply_rate = 1;
+	skel->rodata->reply_burst = 4;
 	err = veth_bpf__load(skel);
 	if (err)
 		return err;
@@ -161,8 +164,17 @@ int fixture_setup(void)
 void fixture_teardown(void)
 {
 	veth_observe_bpf__destroy(obs);
-	if (skel)
-		bpf_object__unpin_maps(skel->obj, NULL);
+	/*
+	 * Map by map: bpf_object__unpin_maps() stops at the first map a
+	 * test's other objects already unpinned (the shared ones).
+	 */
+	if (skel) {
+		struct bpf_map *m;
+
+		bpf_object__for_each_map(m, skel->obj)
+			if (bpf_map__is_pinned(m))
+				bpf_map__unpin(m, NULL);
+	}
 	veth_bpf__destroy(skel);
 	rmdir(pin_dir);
 }

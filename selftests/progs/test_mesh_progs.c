@@ -6,7 +6,9 @@
  *  - warren_wg_in (WireGuard device ingress, an L3 packet): into the local
  *    workload with the MAC header its veth needs, or dropped with a reason;
  *  - warren_uplink (XDP on the underlay): plaintext fabric packets and
- *    WireGuard-port packets from strangers dropped, the rest untouched.
+ *    WireGuard-port packets from strangers dropped, the rest untouched;
+ *  - warren_ul_out (tc egress of the underlay): anything leaving with a
+ *    fabric address (or an ICMP error quoting one) dropped, the rest untouched.
  * The maps are the fixture's (a local cast on 10.210.1.0/24) plus the
  * remote endpoints and peers an agent writes from the fleet state.
  */
@@ -269,6 +271,7 @@ struct up_case {
 };
 
 static const struct up_case up_cases[] = {
+	/* each row: warren_uplink (XDP), then warren_ul_in (tc) */
 	{ "uplink WireGuard from a peer passes", U_PEER, IPPROTO_UDP, 0, XDP_PASS_, NONE },
 	{ "uplink WireGuard port from a stranger: not_peer", U_STRANGER, IPPROTO_UDP, 0, XDP_DROP_, WARREN_DROP_NOT_PEER },
 	{ "uplink stranger, VLAN-tagged: not_peer", U_STRANGER, IPPROTO_UDP, U_VLAN, XDP_DROP_, WARREN_DROP_NOT_PEER },
@@ -323,6 +326,109 @@ static void run_up(const struct up_case *c, int v6)
 	expect_counter(0, c->reason, 0);
 	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "length"))
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
+
+	/* warren_ul_in: the same rule at tc ingress, the same verdicts. */
+	topts.data_size_out = sizeof(out);
+	if (!ASSERT_OK(zero_counters(), "zero") ||
+	    !ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(up->progs.warren_ul_in), &topts),
+		       "tc test run"))
+		return;
+	ASSERT_EQ(topts.retval, c->verdict == XDP_PASS_ ? PASS : DROP, "tc verdict");
+	expect_counter(0, c->reason, 0);
+	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "tc length"))
+		ASSERT_MEMEQ(out, in, len, "tc passed unchanged");
+}
+
+/* --- warren_ul_out (tc egress) ------------------------------------------------ */
+
+enum { O_QINQ = 1 << 11, O_ICMP_ERR = 1 << 12, O_INNER_FABRIC = 1 << 13 };
+
+struct out_guard_case {
+	const char *name;
+	int from, proto;	/* from: U_PEER = an underlay-to-underlay packet */
+	unsigned int pkt;	/* PKT_*, U_VLAN, O_* */
+	__u32 verdict;
+	int reason;
+};
+
+static const struct out_guard_case og_cases[] = {
+	{ "ul_out WireGuard UDP to a peer passes", U_PEER, IPPROTO_UDP, 0, PASS, NONE },
+	{ "ul_out underlay TCP passes", U_PEER, IPPROTO_TCP, 0, PASS, NONE },
+	{ "ul_out underlay ping passes", U_PEER, IPPROTO_ICMP, 0, PASS, NONE },
+	{ "ul_out VLAN-tagged underlay UDP passes", U_PEER, IPPROTO_UDP, U_VLAN, PASS, NONE },
+	{ "ul_out ICMP error quoting an underlay packet passes", U_PEER, IPPROTO_ICMP, O_ICMP_ERR, PASS, NONE },
+	{ "ul_out ARP passes", U_PEER, IPPROTO_UDP, PKT_ARP, PASS, NONE },
+	{ "ul_out plaintext UDP to a fabric address: plaintext_out", U_FABRIC_DST, IPPROTO_UDP, 0, DROP, WARREN_DROP_PLAINTEXT_OUT },
+	{ "ul_out plaintext TCP to a fabric address", U_FABRIC_DST, IPPROTO_TCP, 0, DROP, WARREN_DROP_PLAINTEXT_OUT },
+	{ "ul_out plaintext ICMP to a fabric address", U_FABRIC_DST, IPPROTO_ICMP, 0, DROP, WARREN_DROP_PLAINTEXT_OUT },
+	{ "ul_out plaintext from a fabric address", U_FABRIC_SRC, IPPROTO_UDP, 0, DROP, WARREN_DROP_PLAINTEXT_OUT },
+	{ "ul_out plaintext fragment to a fabric address", U_FABRIC_DST, IPPROTO_UDP, PKT_FRAG, DROP, WARREN_DROP_PLAINTEXT_OUT },
+	{ "ul_out plaintext, VLAN-tagged", U_FABRIC_DST, IPPROTO_UDP, U_VLAN, DROP, WARREN_DROP_PLAINTEXT_OUT },
+	{ "ul_out plaintext, two VLAN tags (802.1ad + 802.1Q)", U_FABRIC_DST, IPPROTO_UDP, U_VLAN | O_QINQ, DROP, WARREN_DROP_PLAINTEXT_OUT },
+	{ "ul_out ICMP error quoting a fabric packet", U_PEER, IPPROTO_ICMP, O_ICMP_ERR | O_INNER_FABRIC, DROP, WARREN_DROP_PLAINTEXT_OUT },
+	{ "ul_out malformed IP header: malformed", U_FABRIC_DST, IPPROTO_UDP, PKT_BAD_VER, DROP, WARREN_DROP_MALFORMED },
+};
+
+/*
+ * Turn an ICMP echo frame into an error (unreachable) that quotes the IP
+ * header and 8 bytes of a second packet; returns the new length.
+ */
+static size_t make_icmp_err(__u8 *b, size_t len, int v6, const char *qsrc, const char *qdst)
+{
+	struct pkt_spec q = { .family = v6 ? AF_INET6 : AF_INET, .proto = IPPROTO_UDP,
+			      .src = qsrc, .dst = qdst, .ttl = 64 };
+	size_t ip = v6 ? 40 : 20, quote = ip + 8;
+	__u8 inner[256];
+
+	pkt_build(inner, &q);
+	len = 14 + ip + 8;
+	b[14 + ip] = v6 ? 1 : 3;	/* destination unreachable */
+	b[14 + ip + 1] = v6 ? 4 : 3;	/* port unreachable */
+	memset(b + 14 + ip + 4, 0, 4);
+	memcpy(b + len, inner + 14, quote);
+	len += quote;
+	if (v6) {
+		b[14 + 4] = (__u8)((len - 54) >> 8);
+		b[14 + 5] = (__u8)(len - 54);
+	} else {
+		b[14 + 2] = (__u8)((len - 14) >> 8);
+		b[14 + 3] = (__u8)(len - 14);
+	}
+	return len;
+}
+
+static void run_og(const struct out_guard_case *c, int v6)
+{
+	const char *src = c->from == U_FABRIC_SRC ? addr[PEER][v6] : stranger_addr[v6];
+	const char *dst = c->from == U_FABRIC_DST ? raddr[R_SAME][v6] : peer_addr[v6];
+	struct pkt_spec spec = { .family = v6 ? AF_INET6 : AF_INET, .proto = c->proto, .src = src,
+				 .dst = dst, .ttl = 64, .flags = c->pkt & 0xff };
+	__u8 in[512], out[512];
+	size_t len = pkt_build(in, &spec);
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_out = out, .data_size_out = sizeof(out),
+		    .repeat = 1);
+
+	if (c->pkt & O_ICMP_ERR)
+		len = make_icmp_err(in, len, v6, c->pkt & O_INNER_FABRIC ? raddr[R_SAME][v6] : src,
+				    c->pkt & O_INNER_FABRIC ? addr[PEER][v6] : dst);
+	if (c->pkt & U_VLAN)
+		len = add_vlan(in, len);
+	if (c->pkt & O_QINQ) {
+		len = add_vlan(in, len);
+		in[12] = 0x88;
+		in[13] = 0xa8;	/* the outer tag is the service provider's */
+	}
+	topts.data_in = in;
+	topts.data_size_in = (__u32)len;
+	if (!ASSERT_OK(zero_counters(), "zero") || !ASSERT_OK(set_wg_port(7), "port"))
+		return;
+	if (!ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(up->progs.warren_ul_out), &topts),
+		       "test run"))
+		return;
+	ASSERT_EQ(topts.retval, c->verdict, "verdict");
+	expect_counter(0, c->reason, 0);
+	if (c->verdict == PASS && ASSERT_EQ(topts.data_size_out, len, "length"))
+		ASSERT_MEMEQ(out, in, len, "passed unchanged");
 }
 
 /* --- main --------------------------------------------------------------------- */
@@ -367,7 +473,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_set_prefix("test_mesh_progs");
 	log_route_libbpf();
-	n = (int)(N(out_cases) * 2 * 3 + N(in_cases) * 2 * 3 + N(up_cases) * 2);
+	n = (int)(N(out_cases) * 2 * 3 + N(in_cases) * 2 * 3 + N(up_cases) * 2 + N(og_cases) * 2);
 	printf("TAP version 13\n1..%d\n", n);
 	err = setup();
 	if (err) {
@@ -402,6 +508,12 @@ int main(void)
 			test_failed = 0;
 			run_up(&up_cases[i], f);
 			REPORT(up_cases[i].name, f, (const char *)NULL);
+		}
+	for (size_t i = 0; i < N(og_cases); i++)
+		for (int f = 0; f < 2; f++) {
+			test_failed = 0;
+			run_og(&og_cases[i], f);
+			REPORT(og_cases[i].name, f, (const char *)NULL);
 		}
 	teardown();
 	return failed ? 1 : 0;

@@ -115,6 +115,15 @@ static void test_uplink_cfg(void)
 	object = "veth";
 }
 
+static void test_ratelimit(void)
+{
+	static const struct member m[] = {
+		M(warren_ratelimit, last_ns), M(warren_ratelimit, credit_ns),
+	};
+
+	check_struct("warren_ratelimit", sizeof(struct warren_ratelimit), m, 2);
+}
+
 static struct test_case tests[] = {
 	{ "struct warren_iface matches BTF", test_iface },
 	{ "struct warren_endpoint matches BTF", test_endpoint },
@@ -122,6 +131,7 @@ static struct test_case tests[] = {
 	{ "struct warren_counters matches BTF", test_counters },
 	{ "struct warren_peer matches BTF (uplink)", test_peer },
 	{ "struct warren_uplink_cfg matches BTF (uplink)", test_uplink_cfg },
+	{ "struct warren_ratelimit matches BTF", test_ratelimit },
 };
 
 TEST_MAIN(tests)

@@ -78,6 +78,8 @@ int agent_load(struct agent *a, const struct fabric_config *cfg, char *err);
 int endpoint_create(struct agent *a, const struct endpoint_req *r, struct endpoint *out,
 		    char *err);
 void endpoint_delete(struct agent *a, uint32_t id);
+/* Set the MTU of a local endpoint's fabric routes (IPv6: never below 1280). */
+int endpoint_set_mtu(struct agent *a, const struct endpoint *ep, int mtu, char *err);
 
 /* Bring the kernel in line with the model after a start (endpoint.c). */
 int endpoints_readopt(struct agent *a, char *err);

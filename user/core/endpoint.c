@@ -88,6 +88,39 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
+int endpoint_set_mtu(struct agent *a, const struct endpoint *ep, int mtu, char *err)
+{
+	const struct fabric_config *cfg = &a->model.cfg;
+	int nsfd, saved = -1, ifindex, ret;
+	struct wnl *nl = NULL;
+
+	nsfd = netns_open(ep->netns);
+	if (nsfd < 0) {
+		snprintf(err, ERR_SIZE, "netns \"%s\": %s", ep->netns, strerror(-nsfd));
+		return nsfd;
+	}
+	ret = netns_enter(nsfd, &saved);
+	if (!ret)
+		ret = wnl_open(&nl);
+	ifindex = ret ? ret : wnl_link_index(nl, WL_IFNAME);
+	ret = ifindex < 0 ? ifindex : 0;
+	if (!ret && ep->has_v4)
+		ret = wnl_route_replace_mtu(nl, ifindex, AF_INET, &cfg->fabric4.addr,
+					    cfg->fabric4.len, gw4, true, mtu);
+	if (!ret && ep->has_v6)
+		ret = wnl_route_replace_mtu(nl, ifindex, AF_INET6, cfg->fabric6.addr,
+					    cfg->fabric6.len, gw6, true, mtu < 1280 ? 1280 : mtu);
+	if (ret)
+		snprintf(err, ERR_SIZE, "netns %s: fabric route MTU %d: %s", ep->netns, mtu,
+			 strerror(-ret));
+	if (nl)
+		wnl_close(nl);
+	if (saved >= 0)
+		netns_leave(saved);
+	close(nsfd);
+	return ret;
+}
+
 /*
  * Host side: up, and routes plus permanent neighbours for the workload's
  * addresses, so what the host stack sends it (replies to its public
@@ -177,9 +210,13 @@ out:
 /* Unreachable first (maps), then the hooks, then the interface. */
 static void endpoint_unbuild(struct agent *a, const struct endpoint *ep)
 {
+	struct env *env = model_endpoint_env(&a->model, ep);
 	struct wnl *nl;
 
 	maps_endpoint_del(&a->dp, ep);
+	/* Its own environment is told "refused" from now on, everyone else nothing. */
+	if (env)
+		maps_slot_tombstone(&a->dp, ep->slot, env->id);
 	detach_veth(&a->dp, ep->ifindex, ep->ifname);
 	resolver_conf_remove(ep);
 	if (wnl_open(&nl) == 0) {

@@ -30,6 +30,8 @@ static const char *const drop_names[WARREN_DROP__MAX] = {
 	[WARREN_DROP_TTL] = "ttl",
 	[WARREN_DROP_PLAINTEXT] = "plaintext",
 	[WARREN_DROP_NOT_PEER] = "not_peer",
+	[WARREN_DROP_PLAINTEXT_OUT] = "plaintext_out",
+	[WARREN_DROP_TOO_BIG] = "too_big",
 };
 
 const char *drop_reason_name(enum warren_drop_reason r)
@@ -422,6 +424,25 @@ static bool remote_has(const struct model *m, int family, const void *key)
 	return false;
 }
 
+/*
+ * What an address that is no endpoint any more leaves behind: a tombstone
+ * (bpf/lib/reply.h) as long as its environment lives, so that environment
+ * hears "refused" at once; nothing once the environment is gone.
+ */
+static bool keep_as_tombstone(struct bpf_map *map, const void *key, size_t ks,
+			      const struct model *m)
+{
+	struct warren_endpoint v;
+
+	if (bpf_map__lookup_elem(map, key, ks, &v, sizeof(v), 0) ||
+	    !model_env_by_id(m, v.env_id))
+		return false;
+	if (v.flags & WARREN_EP_GONE)
+		return true;
+	v = (struct warren_endpoint){ .env_id = v.env_id, .flags = WARREN_EP_GONE };
+	return !bpf_map__update_elem(map, key, ks, &v, sizeof(v), BPF_EXIST);
+}
+
 int maps_remote_prune(struct datapath *dp, const struct model *m)
 {
 	struct bpf_map *maps[2] = { dp->skel->maps.warren_ep4, dp->skel->maps.warren_ep6 };
@@ -433,12 +454,49 @@ int maps_remote_prune(struct datapath *dp, const struct model *m)
 
 		while (more) {
 			more = !bpf_map__get_next_key(maps[f], key, next, ks);
-			if (!remote_has(m, f ? AF_INET6 : AF_INET, key))
+			if (!remote_has(m, f ? AF_INET6 : AF_INET, key) &&
+			    !keep_as_tombstone(maps[f], key, ks, m))
 				bpf_map__delete_elem(maps[f], key, ks, 0);
 			memcpy(key, next, ks);
 		}
 	}
 	return 0;
+}
+
+int maps_slot_tombstone(struct datapath *dp, uint32_t slot, uint32_t env_id)
+{
+	struct warren_endpoint v = { .env_id = env_id, .flags = WARREN_EP_GONE };
+
+	return bpf_map__update_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &v,
+				    sizeof(v), BPF_ANY);
+}
+
+int maps_env_reset(struct datapath *dp, uint32_t env_id, uint32_t slot_end)
+{
+	struct bpf_map *maps[2] = { dp->skel->maps.warren_ep4, dp->skel->maps.warren_ep6 };
+	struct warren_endpoint v, none = {};
+
+	/* A recycled id must not inherit the tombstones of the environment before it. */
+	for (__u32 slot = 0; slot < slot_end && slot < WARREN_MAX_SLOTS; slot++)
+		if (!bpf_map__lookup_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &v,
+					  sizeof(v), 0) &&
+		    (v.flags & WARREN_EP_GONE) && v.env_id == env_id)
+			bpf_map__update_elem(dp->skel->maps.warren_slots, &slot, sizeof(slot), &none,
+					     sizeof(none), BPF_ANY);
+	for (int f = 0; f < 2; f++) {
+		size_t ks = f ? 16 : 4;
+		uint8_t key[16], next[16];
+		int more = !bpf_map__get_next_key(maps[f], NULL, key, ks);
+
+		while (more) {
+			more = !bpf_map__get_next_key(maps[f], key, next, ks);
+			if (!bpf_map__lookup_elem(maps[f], key, ks, &v, sizeof(v), 0) &&
+			    (v.flags & WARREN_EP_GONE) && v.env_id == env_id)
+				bpf_map__delete_elem(maps[f], key, ks, 0);
+			memcpy(key, next, ks);
+		}
+	}
+	return maps_counters_reset(dp, env_id);
 }
 
 static bool model_has_slot(const struct model *m, __u32 slot)

@@ -62,8 +62,16 @@ int maps_endpoint_del(struct datapath *dp, const struct endpoint *ep);
 int maps_remote_put(struct datapath *dp, const struct endpoint *ep, uint32_t env_id,
 		    int wg_ifindex, char *err);
 int maps_remote_del(struct datapath *dp, const struct endpoint *ep);
-/* Delete other hosts' entries the model no longer has. */
+/*
+ * Other hosts' entries the model no longer has become tombstones while
+ * their environment exists (it gets refusals, see bpf/lib/reply.h), and
+ * are deleted once it does not.
+ */
 int maps_remote_prune(struct datapath *dp, const struct model *m);
+/* A local slot whose endpoint of env_id is gone. */
+int maps_slot_tombstone(struct datapath *dp, uint32_t slot, uint32_t env_id);
+/* A new or recycled environment id: no counters, no tombstones (slots below slot_end). */
+int maps_env_reset(struct datapath *dp, uint32_t env_id, uint32_t slot_end);
 /* The uplink guard's peers: exactly these underlay addresses. */
 struct peer_addr {
 	int family;

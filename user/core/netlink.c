@@ -344,8 +344,25 @@ int wnl_route_add(struct wnl *nl, int ifindex, int family, const void *dst, int 
 	return wnl_route_add_mtu(nl, ifindex, family, dst, dst_len, gw, onlink, 0);
 }
 
+static int route_put(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
+		     const void *gw, bool onlink, int mtu, int flags);
+
 int wnl_route_add_mtu(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
 		      const void *gw, bool onlink, int mtu)
+{
+	return route_put(nl, ifindex, family, dst, dst_len, gw, onlink, mtu,
+			 NLM_F_CREATE | NLM_F_EXCL);
+}
+
+int wnl_route_replace_mtu(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
+			  const void *gw, bool onlink, int mtu)
+{
+	return route_put(nl, ifindex, family, dst, dst_len, gw, onlink, mtu,
+			 NLM_F_CREATE | NLM_F_REPLACE);
+}
+
+static int route_put(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
+		     const void *gw, bool onlink, int mtu, int flags)
 {
 	struct nl_addr *d = NULL;
 	struct rtnl_route *r;
@@ -370,7 +387,7 @@ int wnl_route_add_mtu(struct wnl *nl, int ifindex, int family, const void *dst, 
 		ret = nl_errno(rtnl_route_set_metric(r, RTAX_MTU, (uint32_t)mtu));
 	if (ret)
 		goto out;
-	ret = result(nl, rtnl_route_add(nl->sk, r, NLM_F_CREATE | NLM_F_EXCL));
+	ret = result(nl, rtnl_route_add(nl->sk, r, flags));
 out:
 	nl_addr_put(d);
 	rtnl_route_put(r);

@@ -59,6 +59,9 @@ int wnl_route_add(struct wnl *nl, int ifindex, int family, const void *dst, int 
  */
 int wnl_route_add_mtu(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
 		      const void *gw, bool onlink, int mtu);
+/* The same route, its MTU changed in place (created if missing). */
+int wnl_route_replace_mtu(struct wnl *nl, int ifindex, int family, const void *dst, int dst_len,
+			  const void *gw, bool onlink, int mtu);
 
 /* A permanent neighbour entry addr -> mac on ifindex (NUD_PERMANENT). */
 int wnl_neigh_add(struct wnl *nl, int ifindex, int family, const void *addr,

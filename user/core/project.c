@@ -89,7 +89,7 @@ int handle_env_add(struct agent *a, const struct kv *req, struct kv *resp, char 
 		return ret;
 	env = model_env_find(&a->model, p, e);
 	/* A recycled id must not inherit the counters of the environment before it. */
-	ret = maps_counters_reset(&a->dp, env->id);
+	ret = maps_env_reset(&a->dp, env->id, model_slot_end(&a->model));
 	if (ret)
 		snprintf(err, ERR_SIZE, "resetting counters of env id %u: %s", env->id,
 			 strerror(-ret));

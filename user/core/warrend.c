@@ -46,7 +46,9 @@ static void usage(FILE *f)
 		"  --wg-device NAME   the WireGuard device (default " MESH_DEFAULT_WG_IFNAME ")\n"
 		"  --wg-mtu MTU       its MTU and the workloads' fabric route MTU (default 1420)\n"
 		"  --wg-kernel-only   never fall back to wireguard-go\n"
-		"  --uplink IFNAME    the underlay interface: XDP guard against plaintext fabric traffic\n"
+		"  --uplink IFNAME    the underlay interface: guards against plaintext fabric traffic\n"
+		"                     (receive: XDP or tc; transmit: tc)\n"
+		"  --uplink-rx auto|xdp|tc  the receive guard's hook (auto: tc on a veth, else XDP)\n"
 		"  --teardown         remove every endpoint, pin and the state file, then exit\n"
 		"  -v, --verbose      debug logging (libbpf and verifier messages included)\n"
 		"  -h, --help\n");
@@ -161,6 +163,7 @@ int main(int argc, char **argv)
 		{ "wg-mtu", required_argument, NULL, 'M' },
 		{ "wg-kernel-only", no_argument, NULL, 'K' },
 		{ "uplink", required_argument, NULL, 'u' },
+		{ "uplink-rx", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -254,6 +257,18 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			snprintf(a.mesh.uplink, sizeof(a.mesh.uplink), "%s", optarg);
+			break;
+		case 'X':
+			if (!strcmp(optarg, "auto"))
+				a.mesh.uplink_rx = UPLINK_RX_AUTO;
+			else if (!strcmp(optarg, "xdp"))
+				a.mesh.uplink_rx = UPLINK_RX_XDP;
+			else if (!strcmp(optarg, "tc"))
+				a.mesh.uplink_rx = UPLINK_RX_TC;
+			else {
+				fprintf(stderr, "warrend: --uplink-rx must be auto, xdp or tc\n");
+				return 2;
+			}
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'H':

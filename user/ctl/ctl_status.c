@@ -14,6 +14,7 @@ static const struct column counter_cols[] = {
 	{ "drop-unknown-source", "UNK-SRC" }, { "drop-malformed", "MALFORMED" },
 	{ "drop-ttl", "TTL" }, { "drop-unknown-iface", "UNK-IF" },
 	{ "drop-plaintext", "PLAINTEXT" }, { "drop-not-peer", "NOT-PEER" },
+	{ "drop-plaintext-out", "PLAIN-OUT" }, { "drop-too-big", "TOO-BIG" },
 };
 
 static const struct column peer_cols[] = {
@@ -44,7 +45,8 @@ static void print_text(const struct kv *resp)
 	printf("\nMesh\n");
 	{
 		static const char *const mesh_keys[] = { "member", "host", "wg-device", "wg-kind",
-							 "mtu", "uplink", "uplink-xdp", "hosts",
+							 "mtu", "uplink", "uplink-xdp",
+							 "uplink-rx", "uplink-egress", "hosts",
 							 "remote-endpoints" };
 		size_t mesh = record_next(resp, 0, "mesh");
 

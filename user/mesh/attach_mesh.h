@@ -18,10 +18,27 @@ void detach_wg_in(struct datapath *dp, int ifindex, const char *ifname);
 
 enum xdp_mode_used { XDP_USED_NONE = 0, XDP_USED_NATIVE, XDP_USED_GENERIC };
 
-/* Native first; generic only when native is refused. *mode says which. */
-int attach_uplink(struct datapath *dp, int ifindex, const char *ifname,
-		  enum xdp_mode_used *mode, char *err);
+/*
+ * Where the uplink's receive guard runs: XDP (native first, generic only
+ * when native is refused) or tc ingress; auto takes tc on a veth, where
+ * XDP slows every packet down (README, Benchmarks), and XDP elsewhere.
+ */
+enum uplink_rx { UPLINK_RX_AUTO = 0, UPLINK_RX_XDP, UPLINK_RX_TC };
+
+struct uplink_hooks {
+	enum uplink_rx rx;		/* as chosen: XDP or TC */
+	enum xdp_mode_used xdp;		/* what the kernel reports on the interface */
+};
+
+/*
+ * The egress guard (warren_ul_out, tc/tcx) first, then the receive guard
+ * where rx says; a receive hook of the other kind from an earlier run is
+ * removed once the new one is on.
+ */
+int attach_uplink(struct datapath *dp, int ifindex, const char *ifname, enum uplink_rx rx,
+		  struct uplink_hooks *used, char *err);
 void detach_uplink(struct datapath *dp, int ifindex, const char *ifname);
 const char *xdp_mode_name(enum xdp_mode_used m);
+const char *uplink_rx_name(enum uplink_rx rx);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/agent.h"
+#include "core/attach.h"
 #include "lib/log.h"
 #include "mesh/mesh.h"
 
@@ -63,10 +64,15 @@ int mesh_start(struct agent *a, char *err)
 			snprintf(err, ERR_SIZE, "--uplink %s: no such interface", ms->uplink);
 			return -ENODEV;
 		}
-		ret = attach_uplink(&a->dp, ms->uplink_ifindex, ms->uplink, &ms->xdp_mode, err);
+		ret = attach_uplink(&a->dp, ms->uplink_ifindex, ms->uplink, ms->uplink_rx,
+				    &ms->uplink_hooks, err);
 		if (ret)
 			return ret;
-		pr_info("uplink guard on %s (%s XDP)\n", ms->uplink, xdp_mode_name(ms->xdp_mode));
+		pr_info("uplink guard on %s: receive %s%s%s, transmit %s\n", ms->uplink,
+			uplink_rx_name(ms->uplink_hooks.rx),
+			ms->uplink_hooks.rx == UPLINK_RX_XDP ? " " : "",
+			ms->uplink_hooks.rx == UPLINK_RX_XDP ? xdp_mode_name(ms->uplink_hooks.xdp) : "",
+			hook_mode_name(a->dp.mode));
 	}
 	ret = read_file(ms->fleet_path, &text, &len);
 	if (ret == -ENOENT)
@@ -99,9 +105,12 @@ void mesh_status(struct agent *a, struct kv *resp)
 	kv_add(resp, "host", ms->self);
 	kv_add(resp, "wg-device", ms->wg_ifname);
 	kv_add(resp, "wg-kind", wg_kind_name(ms->wg.kind));
-	kv_addf(resp, "mtu", "%d", ms->mtu);
+	kv_addf(resp, "mtu", "%d", ms->tunnel_mtu ?: ms->mtu);
 	kv_add(resp, "uplink", ms->uplink[0] ? ms->uplink : "-");
-	kv_add(resp, "uplink-xdp", xdp_mode_name(ms->xdp_mode));
+	kv_add(resp, "uplink-xdp", xdp_mode_name(ms->uplink_hooks.xdp));
+	kv_add(resp, "uplink-rx", !ms->uplink[0] ? "none" :
+		   ms->uplink_hooks.rx == UPLINK_RX_TC ? hook_mode_name(a->dp.mode) : "xdp");
+	kv_add(resp, "uplink-egress", ms->uplink[0] ? hook_mode_name(a->dp.mode) : "none");
 	kv_addf(resp, "hosts", "%zu", ms->fleet.n_hosts);
 	kv_addf(resp, "remote-endpoints", "%zu", a->model.n_remotes);
 	if (ms->wg.kind == WG_KIND_NONE || wg_dev_peers(&ms->wg, &st, &n, err))

@@ -28,11 +28,13 @@ struct mesh {
 	char self[NAME_SIZE];		/* this host's name in the fleet state */
 	char key_path[256];		/* its WireGuard private key (base64) */
 	char wg_ifname[IF_NAMESIZE];
-	int mtu;
+	int mtu;			/* --wg-mtu: the tunnel's ceiling */
+	int tunnel_mtu;			/* what it is (mesh_mtu.c), 0 until worked out */
 	bool allow_userspace;		/* wireguard-go where the kernel has none */
 	char uplink[IF_NAMESIZE];	/* "" = no uplink guard */
 	int uplink_ifindex;
-	enum xdp_mode_used xdp_mode;
+	enum uplink_rx uplink_rx;	/* --uplink-rx */
+	struct uplink_hooks uplink_hooks;	/* as attached */
 	char fleet_path[300];		/* <state>.fleet: the applied fleet state */
 
 	struct wg_dev wg;		/* kind WG_KIND_NONE until this host is in a fleet */
@@ -52,6 +54,10 @@ int mesh_start(struct agent *a, char *err);
  * that does not exist) is refused before anything changes.
  */
 int mesh_apply(struct agent *a, struct fleet *f, char *err);
+/* The tunnel's MTU for this host's underlay family (see mesh_mtu.c). */
+int mesh_tunnel_mtu(const struct mesh *ms, int underlay_family);
+/* Work it out again; when it changed: the WireGuard device, workloads' routes. */
+int mesh_mtu_sync(struct agent *a, int underlay_family, char *err);
 /*
  * A local endpoint vanished (its netns was deleted): its record leaves the
  * applied fleet state (kept and saved), which holds only what this host

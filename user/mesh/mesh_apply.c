@@ -143,7 +143,7 @@ static void prune_envs(struct agent *a, const struct fleet *f)
 
 		if (!fleet_env_of(f, e.project, e.name) &&
 		    !model_env_del(m, e.project, e.name, err))
-			maps_counters_reset(&a->dp, e.id);
+			maps_env_reset(&a->dp, e.id, model_slot_end(m));
 	}
 	for (size_t i = m->n_projects; i-- > 0;) {
 		bool used = false;
@@ -291,7 +291,8 @@ static int sync_device(struct agent *a, const struct fleet *f, bool all, char *e
 	if (ret)
 		return ret;
 	if (ms->wg.kind == WG_KIND_NONE) {
-		ret = wg_dev_open(&ms->wg, ms->wg_ifname, ms->mtu, ms->allow_userspace, err);
+		ret = wg_dev_open(&ms->wg, ms->wg_ifname, ms->tunnel_mtu ?: ms->mtu,
+				  ms->allow_userspace, err);
 		if (ret)
 			return ret;
 		pr_info("WireGuard device %s: %s\n", ms->wg_ifname, wg_kind_name(ms->wg.kind));
@@ -393,6 +394,9 @@ int mesh_apply(struct agent *a, struct fleet *f, char *err)
 		return ret;
 	for (size_t i = 0; i < f->n_envs && !ret; i++)
 		ret = ensure_env(a, &f->envs[i], err);
+	/* Before the device opens and endpoints are made: both take this MTU. */
+	if (!ret)
+		ret = mesh_mtu_sync(a, fleet_host_find(f, ms->self)->family, err);
 	/* The device first: other hosts' endpoints point at its ifindex. */
 	if (!ret)
 		ret = sync_device(a, f, first, err);

@@ -80,6 +80,18 @@ static int set_mtu_up(struct nl_sock *sk, const char *ifname, int mtu)
 	return ret;
 }
 
+int wg_dev_set_mtu(struct wg_dev *d, int mtu, char *err)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int ret = sk && !nl_connect(sk, NETLINK_ROUTE) ? set_mtu_up(sk, d->ifname, mtu) : -ENOMEM;
+
+	if (ret)
+		snprintf(err, ERR_SIZE, "%s: MTU %d: %s", d->ifname, mtu, strerror(-ret));
+	if (sk)
+		nl_socket_free(sk);
+	return ret;
+}
+
 int wg_dev_open(struct wg_dev *d, const char *ifname, int mtu, bool allow_userspace, char *err)
 {
 	struct nl_sock *sk = nl_socket_alloc();

@@ -69,6 +69,8 @@ const char *wg_kind_name(enum wg_kind k);	/* "kernel", "wireguard-go", "none" */
  */
 int wg_dev_open(struct wg_dev *d, const char *ifname, int mtu, bool allow_userspace,
 		char *err);
+/* The device's MTU, changed in place (sessions survive). */
+int wg_dev_set_mtu(struct wg_dev *d, int mtu, char *err);
 /* Private key and listen port; peers untouched. */
 int wg_dev_set_device(struct wg_dev *d, const uint8_t private_key[WG_KEY_LEN], uint16_t port,
 		      char *err);
