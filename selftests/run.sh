@@ -2,7 +2,7 @@
 # Run warren's test suites and report in KTAP with one closing line
 # "N passed, N failed, N skipped". Exit status 1 if anything failed.
 #
-#   selftests/run.sh [unit|fuzz|progs|e2e|vm ...]
+#   selftests/run.sh [unit|fuzz|progs|e2e|e2e:NAME,...|vm ...]
 #
 # Default: unit fuzz progs e2e, on this kernel. "vm" tests the VM runner
 # (scripts/vmtest.sh) from the host; make check-vm runs it, then progs and
@@ -78,6 +78,14 @@ for s in "${suites[@]}"; do
 	e2e)
 		for t in selftests/e2e/test_*.sh; do
 			run_one "e2e/$(basename "$t" .sh)" bash "$t"
+		done ;;
+	e2e:*)	# e2e:NAME,NAME...: those tests only (make check-vm's kernel-facing set)
+		IFS=, read -ra names <<<"${s#e2e:}"
+		for t in "${names[@]}"; do
+			if [ ! -f "selftests/e2e/$t.sh" ]; then
+				echo "run.sh: no e2e test $t" >&2; exit 2
+			fi
+			run_one "e2e/$t" bash "selftests/e2e/$t.sh"
 		done ;;
 	vm)
 		for t in selftests/vm/test_*.sh; do
