@@ -23,7 +23,7 @@ if ! modprobe -q wireguard 2>/dev/null && ! command -v "${WARREN_WIREGUARD_GO:-w
 	echo "1..0 # SKIP no WireGuard: neither the kernel module nor wireguard-go"
 	exit 0
 fi
-ktap_plan 22
+ktap_plan 23
 
 HOSTS=(h1 h2 h3)
 SW=$RUN_ID-sw			# the underlay switch
@@ -149,6 +149,15 @@ warm() {
 	done; done
 }
 check "tunnels come up between every pair of hosts" warm
+# An operator reads how long ago each peer shook hands, not an epoch.
+peer_ages() {
+	local ages
+	ages=$(ctl h1 --json status | jq -r '.peers[].handshake_age')
+	diag "h1 peers' handshakes: $(echo $ages)"
+	[ "$(grep -cE '^[0-9]+s ago$' <<<"$ages")" -eq 2 ] &&
+		ctl h1 status | grep -E '^h[23] ' | grep -qE ' [0-9]+s ago '
+}
+check "status shows each peer's handshake as an age" wait_for 30 peer_ages
 
 # --- the cross-host matrix ---------------------------------------------------------------
 matrix() {	# matrix TAG: every workload probes every workload on another host

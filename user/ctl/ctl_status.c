@@ -18,7 +18,7 @@ static const struct column counter_cols[] = {
 };
 
 static const struct column peer_cols[] = {
-	{ "host", "PEER" }, { "endpoint", "ENDPOINT" }, { "last-handshake", "HANDSHAKE" },
+	{ "host", "PEER" }, { "endpoint", "ENDPOINT" }, { "handshake-age", "HANDSHAKE" },
 	{ "rx-bytes", "RX" }, { "tx-bytes", "TX" },
 };
 

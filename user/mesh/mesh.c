@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/agent.h"
@@ -129,6 +130,12 @@ void mesh_status(struct agent *a, struct kv *resp)
 			if (memcmp(st[j].public_key, h->public_key, WG_KEY_LEN))
 				continue;
 			kv_addf(resp, "last-handshake", "%lld", (long long)st[j].last_handshake);
+			/* People read an age; scripts get the epoch above. */
+			if (st[j].last_handshake > 0)
+				kv_addf(resp, "handshake-age", "%llds ago",
+					(long long)(time(NULL) - st[j].last_handshake));
+			else
+				kv_add(resp, "handshake-age", "never");
 			kv_addf(resp, "rx-bytes", "%llu", (unsigned long long)st[j].rx_bytes);
 			kv_addf(resp, "tx-bytes", "%llu", (unsigned long long)st[j].tx_bytes);
 		}
