@@ -21,6 +21,7 @@
 #include "lib/fabric.h"
 #include "lib/pair.h"
 #include "lib/reply.h"
+#include "lib/dns_fast.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -154,9 +155,12 @@ static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
 		return WARREN_PASS;
 
 	dst = lookup_ep4(iph->daddr);
-	/* The host's own fabric addresses (its resolver) are the host stack's. */
+	/*
+	 * The host's own fabric addresses (its resolver) are the host stack's,
+	 * but for the DNS queries the datapath answers itself (dns_fast.h).
+	 */
 	if (dst && (dst->flags & WARREN_EP_HOST))
-		return WARREN_PASS;
+		return dns_fast_answer(skb, src->env_id, src->flags);
 	reason = check_pair(src, dst);
 	if (reason >= 0)
 		return refuse(skb, src, dst, reason, iph, false);
@@ -194,7 +198,7 @@ static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
 
 	dst = lookup_ep6(&ip6h->daddr);
 	if (dst && (dst->flags & WARREN_EP_HOST))
-		return WARREN_PASS;
+		return dns_fast_answer(skb, src->env_id, src->flags);
 	reason = check_pair(src, dst);
 	if (reason >= 0)
 		return refuse(skb, src, dst, reason, ip6h, true);

@@ -161,4 +161,61 @@ _Static_assert(sizeof(struct warren_uplink_cfg) == 4, "warren_uplink_cfg ABI");
 _Static_assert(sizeof(struct warren_ratelimit) == 16, "warren_ratelimit ABI");
 #endif
 
+/*
+ * --- The DNS fast path (bpf/lib/dns_fast.h, user/dns/dns_fast.c) ---------
+ * warren_dns_fast (hash): (environment, lower-cased wire-format name,
+ * qtype) -> the records the shim would answer with, written by the agent
+ * from the shim's own answer builder. A query the datapath finds here is
+ * answered in place; every other one goes on to the shim unchanged.
+ */
+#define WARREN_MAP_DNS_FAST "warren_dns_fast"
+#define WARREN_MAP_DNS_STAT "warren_dns_stat"
+#define WARREN_DNS_NAME_MAX 128		/* wire form, root label included */
+#define WARREN_DNS_MAX_RECORDS 16	/* a power of two: the datapath masks with it */
+#define WARREN_DNS_FAST_ENTRIES 65536
+
+/* name is zero past its root label; qtype as on the wire. */
+struct warren_dns_key {
+	__u32 env_id;
+	__be16 qtype;
+	__u8 pad[2];
+	__u8 name[WARREN_DNS_NAME_MAX];
+};
+
+/* count A (first 4 bytes of each addr) or AAAA records, in answer order before rotation. */
+struct warren_dns_answer {
+	__u32 ttl;
+	__u16 udp_size;		/* the OPT the shim sends back: its UDP payload size */
+	__u8 count;		/* 1..WARREN_DNS_MAX_RECORDS */
+	__u8 pad;
+	__u8 addr[WARREN_DNS_MAX_RECORDS][16];
+};
+
+/* Why a packet to the resolver went on to the shim. Order is ABI: append only. */
+enum warren_dns_fell {
+	WARREN_DNS_FELL_NOT_QUERY = 0,	/* not UDP to the DNS port, a fragment, IP options */
+	WARREN_DNS_FELL_TCP = 1,	/* DNS over TCP */
+	WARREN_DNS_FELL_MALFORMED = 2,	/* lengths that do not add up, cut short */
+	WARREN_DNS_FELL_HEADER = 3,	/* a response, opcode, section counts */
+	WARREN_DNS_FELL_NAME = 4,	/* compressed, bad label, longer than the key */
+	WARREN_DNS_FELL_TYPE = 5,	/* not A/AAAA, or not class IN */
+	WARREN_DNS_FELL_EDNS = 6,	/* additional section other than one plain OPT */
+	WARREN_DNS_FELL_MISS = 7,	/* not in the caller's environment's names */
+	WARREN_DNS_FELL_BUILD = 8,	/* the caller is in its build phase */
+	WARREN_DNS_FELL_ERROR = 9,	/* a helper failed */
+	WARREN_DNS_FELL__MAX = 10,
+};
+
+/* warren_dns_stat: per-CPU array of one. */
+struct warren_dns_stats {
+	__u64 answered;
+	__u64 fell[WARREN_DNS_FELL__MAX];
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct warren_dns_key) == 136, "warren_dns_key ABI");
+_Static_assert(sizeof(struct warren_dns_answer) == 264, "warren_dns_answer ABI");
+_Static_assert(sizeof(struct warren_dns_stats) == 88, "warren_dns_stats ABI");
+#endif
+
 #endif /* WARREN_H */

@@ -150,6 +150,8 @@ int fixture_setup(void)
 	/* Replies: a burst of 4, then one a second (test_reply_progs counts them). */
 	skel->rodata->reply_rate = 1;
 	skel->rodata->reply_burst = 4;
+	/* The DNS fast path on the standard port (test_dns_fast; the others send elsewhere). */
+	skel->rodata->dns_fast_port = 53;
 	err = veth_bpf__load(skel);
 	if (err)
 		return err;

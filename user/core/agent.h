@@ -7,6 +7,7 @@
 #include "lib/kv.h"
 #include "core/loop.h"
 #include "core/maps.h"
+#include "core/dnsfast.h"
 #include "mesh/mesh.h"
 #include "core/model.h"
 
@@ -21,6 +22,7 @@ struct agent {
 	struct loop loop;
 	bool dns_on;			/* the DNS shim is serving */
 	struct dns_server dns;		/* its cfg holds the settings even when off */
+	struct dnsfast dns_fast;	/* the datapath's answers (core/dnsfast.c) */
 	/* MTU of workloads' fabric routes: the tunnel's in a mesh, else 0 (the link's). */
 	int fabric_mtu;
 	struct mesh mesh;

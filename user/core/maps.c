@@ -124,7 +124,7 @@ static int open_mesh(struct datapath *dp, const struct fabric_config *cfg,
 }
 
 int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_config *cfg,
-		  enum hook_mode mode, char *err)
+		  enum hook_mode mode, uint16_t dns_fast_port, char *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	struct veth_bpf *skel;
@@ -144,6 +144,7 @@ int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_
 		return ret;
 	}
 	SET_FABRIC(skel->rodata, cfg);
+	skel->rodata->dns_fast_port = dns_fast_port;
 	/*
 	 * Maps pinned by an earlier agent are reused here; a definition that
 	 * changed (size, type) fails the load instead of silently forking state.

@@ -32,8 +32,9 @@ struct datapath {
 /* Make sure bpffs is mounted at /sys/fs/bpf and dir exists on it. */
 int bpffs_prepare(const char *dir, char *err);
 
+/* dns_fast_port: the resolver's port the datapath answers on itself, 0: none. */
 int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_config *cfg,
-		  enum hook_mode mode, char *err);
+		  enum hook_mode mode, uint16_t dns_fast_port, char *err);
 /* Drop our handles; pinned maps and links stay, so traffic keeps flowing. */
 void datapath_close(struct datapath *dp);
 /* Remove every pin (maps and links) under the directory: full teardown. */

@@ -249,6 +249,8 @@ int server_run(struct agent *a, char *err)
 			break;
 		}
 		ret = 0;
+		/* Whatever the event changed, the datapath's names follow (only the differences). */
+		dnsfast_sync(a);
 		/* Upstream timeouts and idle TCP clients, when their time has come. */
 		if (a->dns_on && due >= 0 && now_ms() >= due)
 			dns_server_tick(&a->dns);

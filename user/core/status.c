@@ -22,6 +22,31 @@ static void add_counters(struct kv *resp, const struct warren_counters *c)
 	}
 }
 
+/* The datapath's answers: how many, and why the rest went on to the shim. */
+static void add_dns_fast(struct agent *a, struct kv *resp)
+{
+	static const char *const fell[WARREN_DNS_FELL__MAX] = {
+		"not-query", "tcp", "malformed", "header", "name", "type", "edns", "miss",
+		"build", "error",
+	};
+	struct warren_dns_stats st;
+	uint64_t total = 0;
+	char key[48];
+
+	kv_add(resp, "fast-path", a->dns_fast.on ? "yes" : "no");
+	if (!a->dns_fast.on || dnsfast_stats(a, &st))
+		return;
+	kv_addf(resp, "fast-names", "%zu", a->dns_fast.cur.n);
+	kv_addf(resp, "fast-answered", "%llu", (unsigned long long)st.answered);
+	for (int r = 0; r < WARREN_DNS_FELL__MAX; r++)
+		total += st.fell[r];
+	kv_addf(resp, "fast-fell-through", "%llu", (unsigned long long)total);
+	for (int r = 0; r < WARREN_DNS_FELL__MAX; r++) {
+		snprintf(key, sizeof(key), "fast-fell-%s", fell[r]);
+		kv_addf(resp, key, "%llu", (unsigned long long)st.fell[r]);
+	}
+}
+
 /* The DNS shim: where it listens, where it forwards, what it answered. */
 static void add_dns(struct agent *a, struct kv *resp)
 {
@@ -53,6 +78,7 @@ static void add_dns(struct agent *a, struct kv *resp)
 	kv_addf(resp, "truncated", "%llu", (unsigned long long)st->truncated);
 	kv_addf(resp, "upstream-pending", "%zu", dns_forward_pending(a->dns.fwd));
 	kv_addf(resp, "tcp-clients", "%zu", a->dns.n_conns);
+	add_dns_fast(a, resp);
 }
 
 int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *err)

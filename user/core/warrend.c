@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"  --dns-resolv-conf PATH  where upstreams are read from (default /etc/resolv.conf)\n"
 		"  --dns-timeout MS   per upstream attempt, 2 attempts (default 1000)\n"
 		"  --no-dns           serve no DNS (workloads get no resolv.conf)\n"
+		"  --no-dns-fast      the shim answers every query (no answers from the datapath)\n"
 		"  --host NAME        this host's name in the fleet state (joins the mesh)\n"
 		"  --wg-private-key FILE  its WireGuard private key, base64 as `wg genkey` writes it\n"
 		"  --wg-device NAME   the WireGuard device (default " MESH_DEFAULT_WG_IFNAME ")\n"
@@ -69,7 +70,7 @@ static int teardown(struct agent *a, char *err)
 
 /* Open the datapath, bring the kernel in line, start DNS and the mesh, serve. */
 static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode mode, bool dns,
-	       bool do_teardown, char *err)
+	       bool dns_fast, bool do_teardown, char *err)
 {
 	struct dns_server_config *dc = &a->dns.cfg;
 	int ret;
@@ -77,7 +78,8 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 	ret = agent_load(a, cfg, err);
 	if (ret)
 		return ret;
-	ret = datapath_open(&a->dp, a->pin_dir, &a->model.cfg, mode, err);
+	ret = datapath_open(&a->dp, a->pin_dir, &a->model.cfg, mode,
+			    dns && dns_fast ? dc->port : 0, err);
 	if (ret)
 		goto out_model;
 	/* Resolved now, so status tells what the kernel offers before any attach. */
@@ -122,11 +124,15 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 			err[0] = '\0';
 		}
 	}
+	/* After the shim: the fast path answers only what the shim would. */
+	if (!ret)
+		ret = dnsfast_start(a, a->dns_on && dns_fast, err);
 	/* After DNS: the fleet state may add endpoints, whose names are probed. */
 	if (!ret)
 		ret = mesh_start(a, err);
 	if (!ret)
 		ret = server_run(a, err);
+	dnsfast_stop(a);
 	if (a->dns_on)
 		dns_server_stop(&a->dns);
 	vanish_watch_stop(a);
@@ -157,6 +163,7 @@ int main(int argc, char **argv)
 		{ "dns-resolv-conf", required_argument, NULL, 'R' },
 		{ "dns-timeout", required_argument, NULL, 'O' },
 		{ "no-dns", no_argument, NULL, 'N' },
+		{ "no-dns-fast", no_argument, NULL, 'F' },
 		{ "host", required_argument, NULL, 'm' },
 		{ "wg-private-key", required_argument, NULL, 'k' },
 		{ "wg-device", required_argument, NULL, 'w' },
@@ -175,7 +182,7 @@ int main(int argc, char **argv)
 	struct agent a = {};
 	char err[ERR_SIZE] = "";
 	struct dns_server_config *dc = &a.dns.cfg;
-	bool do_teardown = false, dns = true;
+	bool do_teardown = false, dns = true, dns_fast = true;
 	uint32_t n;
 	int c, ret;
 
@@ -227,6 +234,7 @@ int main(int argc, char **argv)
 		case 'U': dc->upstream = optarg; break;
 		case 'R': dc->resolv_conf = optarg; break;
 		case 'N': dns = false; break;
+		case 'F': dns_fast = false; break;
 		case 'm':
 			if (!name_valid(optarg)) {
 				fprintf(stderr, "warrend: --host must be a DNS label ([a-z0-9-], 1-63)\n");
@@ -327,7 +335,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_route_libbpf();
-	ret = run(&a, &cfg, mode, dns, do_teardown, err);
+	ret = run(&a, &cfg, mode, dns, dns_fast, do_teardown, err);
 	if (ret) {
 		pr_warn("%s\n", err);
 		return 1;

@@ -33,7 +33,9 @@ static void print_text(const struct kv *resp)
 						"port", "ttl", "upstream", "queries", "answered",
 						"nodata", "nxdomain", "refused", "malformed",
 						"dropped", "forwarded", "servfail", "truncated",
-						"upstream-pending", "tcp-clients" };
+						"upstream-pending", "tcp-clients",
+						"fast-path", "fast-names", "fast-answered",
+						"fast-fell-through" };
 	size_t dns = record_next(resp, 0, "dns");
 
 	for (size_t i = 0; agent < resp->n && i < sizeof(agent_keys) / sizeof(agent_keys[0]); i++)
