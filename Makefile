@@ -168,6 +168,15 @@ $(O)/selftests/test_reply_progs: selftests/progs/test_reply_progs.c $(PROG_TEST_
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
+# The DNS fast path against the shim's own answers: links the shim's builder.
+DNS_FAST_TEST_LINK := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_fast core/model lib/addr \
+	lib/names lib/ports lib/log
+$(O)/selftests/test_dns_fast: selftests/progs/test_dns_fast.c $(PROG_TEST_DEPS) \
+		$(patsubst %,user/%.c,$(DNS_FAST_TEST_LINK)) $(USER_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) $(USER_LDLIBS) -o $@
+
 $(O)/selftests/bench_progs: selftests/progs/bench_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -206,7 +215,7 @@ $(O)/selftests/fuzz/%: selftests/fuzz/%.c $$(addprefix user/,$$(addsuffix .c,$$(
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(addprefix user/,$(addsuffix .c,$(FUZZ_LINK_$*))) $(FUZZ_LIBS_$*) -o $@
 
 tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
-	$(O)/selftests/test_mesh_progs $(O)/selftests/test_reply_progs \
+	$(O)/selftests/test_mesh_progs $(O)/selftests/test_reply_progs $(O)/selftests/test_dns_fast \
 	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
 	$(O)/selftests/warren-musl-resolve $(O)/selftests/warren-probe-static \
 	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))

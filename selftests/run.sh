@@ -74,7 +74,8 @@ for s in "${suites[@]}"; do
 	progs)
 		run_one progs "$O/selftests/test_progs"
 		run_one mesh_progs "$O/selftests/test_mesh_progs"
-		run_one reply_progs "$O/selftests/test_reply_progs" ;;
+		run_one reply_progs "$O/selftests/test_reply_progs"
+		run_one dns_fast_progs "$O/selftests/test_dns_fast" ;;
 	e2e)
 		for t in selftests/e2e/test_*.sh; do
 			run_one "e2e/$(basename "$t" .sh)" bash "$t"

@@ -83,9 +83,22 @@ struct {
 	__type(value, struct dns_scratch);
 } warren_dns_buf SEC(".maps");
 
+/* The lookup key, off the stack too: with the caller's, 512 bytes in all. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct warren_dns_key);
+} warren_dns_kbuf SEC(".maps");
+
 /* dns_fast_try() results past the reasons: answered, or half written. */
 #define DNS_FAST_ANSWERED	(-1)
 #define DNS_FAST_BROKEN		(-2)
+
+/* dns_fast_parse_packed()'s result, past the name length (<= 255). */
+#define DNS_PQ_EDNS	0x100
+#define DNS_PQ_DO	0x200
+#define DNS_PQ_AAAA	0x400
 
 /* What the parse of a query found. */
 struct dns_fast_q {
@@ -188,7 +201,7 @@ static __always_inline int dns_fast_l4(struct __sk_buff *skb, struct dns_fast_q 
 static __always_inline int dns_fast_parse(const __u8 *s, __u32 n, __u32 dlen, struct dns_fast_q *q)
 {
 	const __u8 *h = s + S_DNS;
-	__u32 pos = 0, o;
+	__u64 pos = 0, o;
 	__u16 rdlen;
 
 	/* QR 0 and opcode QUERY; then QDCOUNT 1, no answers or authority, ARCOUNT 0 or 1. */
@@ -196,6 +209,11 @@ static __always_inline int dns_fast_parse(const __u8 *s, __u32 n, __u32 dlen, st
 		return WARREN_DNS_FELL_HEADER;
 	if (h[4] || h[5] != 1 || h[6] || h[7] || h[8] || h[9] || h[10] || h[11] > 1)
 		return WARREN_DNS_FELL_HEADER;
+	/*
+	 * Offsets are masked where the checks before them already bound them
+	 * (no-ops): the verifier loses bounds through the compiler's 32-bit
+	 * zero extensions, and a mask it always sees.
+	 */
 	for (int i = 0; i < WARREN_DNS_NAME_MAX / 2 + 1; i++) {
 		__u8 l;
 
@@ -203,7 +221,7 @@ static __always_inline int dns_fast_parse(const __u8 *s, __u32 n, __u32 dlen, st
 			return WARREN_DNS_FELL_NAME;
 		if (DNS_HLEN + pos + 1 > n)
 			return WARREN_DNS_FELL_MALFORMED;
-		l = h[DNS_HLEN + pos];
+		l = h[DNS_HLEN + (pos & (WARREN_DNS_NAME_MAX - 1))];
 		if (!l)
 			break;
 		/* Pointers (0xc0) and the extended label types never reach the map. */
@@ -213,11 +231,11 @@ static __always_inline int dns_fast_parse(const __u8 *s, __u32 n, __u32 dlen, st
 	}
 	if (pos >= WARREN_DNS_NAME_MAX)
 		return WARREN_DNS_FELL_NAME;
-	q->name_len = pos + 1;
+	q->name_len = (__u32)(pos & (WARREN_DNS_NAME_MAX - 1)) + 1;
 	q->qend = DNS_HLEN + q->name_len + 4;
 	if (q->qend > n)
 		return WARREN_DNS_FELL_MALFORMED;
-	o = DNS_HLEN + q->name_len;
+	o = (DNS_HLEN + q->name_len) & 0xff;
 	__builtin_memcpy(&q->qtype, h + o, 2);		/* as on the wire */
 	if (h[o + 2] || h[o + 3] != 1)
 		return WARREN_DNS_FELL_TYPE;
@@ -226,7 +244,7 @@ static __always_inline int dns_fast_parse(const __u8 *s, __u32 n, __u32 dlen, st
 	q->edns = h[11];
 	if (!q->edns)
 		return q->qend == dlen ? 0 : WARREN_DNS_FELL_MALFORMED;
-	o = q->qend;
+	o = q->qend & 0xff;
 	if (o + DNS_OPT_LEN > n)
 		return WARREN_DNS_FELL_MALFORMED;
 	/* Root owner, type OPT, version 0 (the shim answers others BADVERS). */
@@ -235,6 +253,32 @@ static __always_inline int dns_fast_parse(const __u8 *s, __u32 n, __u32 dlen, st
 	q->do_bit = h[o + 7] & 0x80;
 	rdlen = dns_get16(h + o + 9);
 	return o + DNS_OPT_LEN + rdlen == dlen ? 0 : WARREN_DNS_FELL_MALFORMED;
+}
+
+/*
+ * The parse as a global function: the verifier checks it once on its own
+ * and its caller sees one result of known bounds, instead of carrying each
+ * exit of the label loop (one per label count) through the rest of the
+ * answer, which took the program past the verifier's 1M instructions.
+ * Returns the question packed (name length, EDNS, DO, AAAA) or -reason.
+ */
+__noinline int dns_fast_parse_packed(__u32 n, __u32 dlen)
+{
+	struct dns_fast_q q = {};
+	struct dns_scratch *sb;
+	__u32 zero = 0;
+	int ret;
+
+	sb = bpf_map_lookup_elem(&warren_dns_buf, &zero);
+	if (!sb)
+		return -WARREN_DNS_FELL_ERROR;
+	if (n > DNS_PARSE_MAX || n < DNS_HLEN)
+		return -WARREN_DNS_FELL_MALFORMED;
+	ret = dns_fast_parse(sb->b, n, dlen, &q);
+	if (ret)
+		return -ret;
+	return (int)(q.name_len | (q.edns ? DNS_PQ_EDNS : 0) | (q.do_bit ? DNS_PQ_DO : 0) |
+		     (q.qtype == DNS_TYPE_AAAA_BE ? DNS_PQ_AAAA : 0));
 }
 
 /* The answer records into s, after the question; returns their length. */
@@ -254,7 +298,15 @@ static __always_inline __u32 dns_fast_records(__u8 *s, __u32 qend, __be16 qtype,
 		if (idx >= count)
 			idx -= count;
 		idx &= WARREN_DNS_MAX_RECORDS - 1;
-		r = s + base + k * rlen;
+		{
+			__u64 off = base + k * rlen;
+
+			/* Tested on the register used: a record never passes the scratch's end. */
+			asm volatile("" : "+r"(off));
+			if (off > sizeof(struct dns_scratch) - 28)
+				break;
+			r = s + off;
+		}
 		r[0] = 0xc0;			/* the question's name */
 		r[1] = DNS_HLEN;
 		__builtin_memcpy(r + 2, &qtype, 2);
@@ -274,6 +326,26 @@ static __always_inline __u32 dns_fast_records(__u8 *s, __u32 qend, __be16 qtype,
 	return count * rlen;
 }
 
+/* The records as a global function, for the same reason as the parse. */
+__noinline int dns_fast_records_g(__u32 qend, __u32 aaaa, const struct warren_dns_answer *a,
+				  __u32 first)
+{
+	struct dns_scratch *sb;
+	__u32 zero = 0, count;
+
+	if (!a)
+		return 0;
+	sb = bpf_map_lookup_elem(&warren_dns_buf, &zero);
+	if (!sb)
+		return 0;
+	count = a->count;
+	if (!count || count > WARREN_DNS_MAX_RECORDS || first >= count ||
+	    qend > DNS_HLEN + WARREN_DNS_NAME_MAX + 4)
+		return 0;
+	return (int)dns_fast_records(sb->b, qend, aaaa ? DNS_TYPE_AAAA_BE : DNS_TYPE_A_BE, a,
+				     count, first);
+}
+
 /* The UDP checksum of s[0, ulen) (zero-padded) over the pseudo-header sum. */
 static __always_inline __u16 dns_udp_csum(__u8 *s, __u32 ulen, __s64 seed)
 {
@@ -286,8 +358,17 @@ static __always_inline __u16 dns_udp_csum(__u8 *s, __u32 ulen, __s64 seed)
 	/* bpf_csum_diff() takes at most 512 bytes at a time. */
 	first = len4 > 512 ? 512 : len4;
 	sum = bpf_csum_diff(NULL, 0, (__be32 *)s, first, (__wsum)seed);
-	if (len4 > 512 && len4 - 512 <= sizeof(struct dns_scratch) - 512)
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)(s + 512), len4 - 512, (__wsum)sum);
+	if (len4 > 512) {
+		__u64 rest = (__u64)len4 - 512;
+
+		/* The bound is checked on the very register passed: the
+		 * compiler would otherwise test a copy the verifier does not
+		 * tie to it. */
+		asm volatile("" : "+r"(rest));
+		if (rest > sizeof(struct dns_scratch) - 512)
+			return 0;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)(s + 512), rest, (__wsum)sum);
+	}
 	c = csum_fold32(sum);
 	/* 0 means "no checksum" in UDP, and is not allowed at all over IPv6. */
 	return c ? c : 0xffff;
@@ -367,9 +448,14 @@ static __always_inline int dns_fast_send(struct __sk_buff *skb, const struct dns
 	if (q->v6 ? bpf_skb_store_bytes(skb, 0, &h6.eth, sizeof(h6.eth) + sizeof(h6.ip6), 0) :
 		    bpf_skb_store_bytes(skb, 0, &h4.eth, sizeof(h4.eth) + sizeof(h4.ip), 0))
 		return DNS_FAST_BROKEN;
-	if (ulen > sizeof(struct dns_scratch) ||
-	    bpf_skb_store_bytes(skb, hlen, s, ulen, 0))
-		return DNS_FAST_BROKEN;
+	{
+		__u64 len = ulen;	/* bounds tested on the register passed */
+
+		asm volatile("" : "+r"(len));
+		if (len < 1 || len > sizeof(struct dns_scratch) ||
+		    bpf_skb_store_bytes(skb, hlen, s, len, 0))
+			return DNS_FAST_BROKEN;
+	}
 	return DNS_FAST_ANSWERED;
 }
 
@@ -377,10 +463,11 @@ static __always_inline int dns_fast_send(struct __sk_buff *skb, const struct dns
 static __always_inline int dns_fast_try(struct __sk_buff *skb, __u32 env_id, __u8 src_flags,
 					const struct warren_dns_stats *st)
 {
-	struct warren_dns_key key = {};
+	struct warren_dns_key *key;
 	struct warren_dns_answer *a;
 	struct dns_fast_q q = {};
-	__u32 zero = 0, n, ulen, rec_len, o, qend, count;
+	__u32 zero = 0, n, ulen, rec_len, qend, count;
+	__u64 o;
 	struct dns_scratch *sb;
 	int dlen, ret;
 	__u8 *s;
@@ -395,22 +482,34 @@ static __always_inline int dns_fast_try(struct __sk_buff *skb, __u32 env_id, __u
 	n = (__u32)dlen < DNS_PARSE_MAX ? (__u32)dlen : DNS_PARSE_MAX;
 	if (n < 1 || bpf_skb_load_bytes(skb, q.l3_off + q.iphl + DNS_UDP_HLEN, s + S_DNS, n))
 		return WARREN_DNS_FELL_MALFORMED;
-	ret = dns_fast_parse(s, n, (__u32)dlen, &q);
-	if (ret)
-		return ret;
+	ret = dns_fast_parse_packed(n, (__u32)dlen);
+	if (ret < 0)
+		return -ret;
+	q.name_len = ret & 0xff;
+	if (q.name_len < 2 || q.name_len > WARREN_DNS_NAME_MAX)
+		return WARREN_DNS_FELL_MALFORMED;
+	q.qend = DNS_HLEN + q.name_len + 4;
+	q.edns = ret & DNS_PQ_EDNS ? 1 : 0;
+	q.do_bit = ret & DNS_PQ_DO ? 0x80 : 0;
+	q.qtype = ret & DNS_PQ_AAAA ? DNS_TYPE_AAAA_BE : DNS_TYPE_A_BE;
 
-	key.env_id = env_id;
-	key.qtype = q.qtype;
+	key = bpf_map_lookup_elem(&warren_dns_kbuf, &zero);
+	if (!key)
+		return WARREN_DNS_FELL_ERROR;
+	/* The whole key is hashed: the bytes past the name must be zero. */
+	__builtin_memset(key, 0, sizeof(*key));
+	key->env_id = env_id;
+	key->qtype = q.qtype;
 	if (q.name_len < 1 || q.name_len > WARREN_DNS_NAME_MAX ||
-	    bpf_skb_load_bytes(skb, q.l3_off + q.iphl + DNS_UDP_HLEN + DNS_HLEN, key.name,
+	    bpf_skb_load_bytes(skb, q.l3_off + q.iphl + DNS_UDP_HLEN + DNS_HLEN, key->name,
 			       q.name_len))
 		return WARREN_DNS_FELL_MALFORMED;
 	for (int i = 0; i < WARREN_DNS_NAME_MAX / 8; i++) {
-		__u64 *w = (__u64 *)key.name + i;
+		__u64 *w = (__u64 *)key->name + i;
 
 		*w = dns_lower8(*w);
 	}
-	a = bpf_map_lookup_elem(&warren_dns_fast, &key);
+	a = bpf_map_lookup_elem(&warren_dns_fast, key);
 	if (!a)
 		return WARREN_DNS_FELL_MISS;
 	count = a->count;
@@ -421,11 +520,16 @@ static __always_inline int dns_fast_try(struct __sk_buff *skb, __u32 env_id, __u
 	if (qend > DNS_HLEN + WARREN_DNS_NAME_MAX + 4)
 		return WARREN_DNS_FELL_MALFORMED;
 
-	rec_len = dns_fast_records(s, qend, q.qtype, a, count, (__u32)(st->answered % count));
+	rec_len = dns_fast_records_g(qend, q.qtype == DNS_TYPE_AAAA_BE, a,
+				     (__u32)(st->answered % count));
+	if (!rec_len || rec_len > WARREN_DNS_MAX_RECORDS * 28)
+		return WARREN_DNS_FELL_ERROR;
 	o = S_DNS + qend + rec_len;
+	/* Tested on the register used (not on a copy of o + a constant). */
+	asm volatile("" : "+r"(o));
+	if (o > sizeof(*sb) - DNS_OPT_LEN - 4)
+		return WARREN_DNS_FELL_ERROR;
 	if (q.edns) {
-		if (o + DNS_OPT_LEN > sizeof(*sb))
-			return WARREN_DNS_FELL_ERROR;
 		s[o] = 0;			/* root */
 		s[o + 1] = 0;
 		s[o + 2] = DNS_TYPE_OPT;
@@ -438,7 +542,8 @@ static __always_inline int dns_fast_try(struct __sk_buff *skb, __u32 env_id, __u
 		s[o + 10] = 0;
 		o += DNS_OPT_LEN;
 	}
-	if (o + 4 > sizeof(*sb))
+	asm volatile("" : "+r"(o));
+	if (o > sizeof(*sb) - 4)
 		return WARREN_DNS_FELL_ERROR;
 	__builtin_memset(s + o, 0, 4);		/* the checksum's padding */
 	/* The header: QR AA, RD copied; RA, CD copied; rcode 0; the counts. */
@@ -456,8 +561,12 @@ static __always_inline int dns_fast_try(struct __sk_buff *skb, __u32 env_id, __u
  * here when it is a plain query for one of the caller's environment's
  * names, else on to the host stack (and the shim) as it was. The caller
  * has checked the source belongs to the sending interface.
+ *
+ * A global function: the verifier checks it once, on its own, instead of
+ * once per path of the caller that reaches it (inlined, the parse loops
+ * times the caller's states went past the 1M-instruction limit).
  */
-static __noinline int dns_fast_answer(struct __sk_buff *skb, __u32 env_id, __u8 src_flags)
+__noinline int dns_fast_answer(struct __sk_buff *skb, __u32 env_id, __u8 src_flags)
 {
 	struct warren_dns_stats *st;
 	__u32 zero = 0;
@@ -477,8 +586,13 @@ static __noinline int dns_fast_answer(struct __sk_buff *skb, __u32 env_id, __u8 
 		st->fell[WARREN_DNS_FELL_ERROR]++;
 		return TC_ACT_SHOT;
 	}
-	if (ret >= 0 && ret < WARREN_DNS_FELL__MAX)
-		st->fell[ret]++;
+	{
+		__u64 why = (__u32)ret;	/* negatives become large: one unsigned test */
+
+		asm volatile("" : "+r"(why));
+		if (why < WARREN_DNS_FELL__MAX)
+			st->fell[why]++;
+	}
 	return WARREN_PASS;
 }
 
