@@ -449,11 +449,14 @@ static __always_inline int dns_fast_send(struct __sk_buff *skb, const struct dns
 		    bpf_skb_store_bytes(skb, 0, &h4.eth, sizeof(h4.eth) + sizeof(h4.ip), 0))
 		return DNS_FAST_BROKEN;
 	{
-		__u64 len = ulen;	/* bounds tested on the register passed */
+		/* Bounds tested on the register passed; - 1, + 1 as for the name. */
+		__u64 len = (__u64)ulen - 1;
 
 		asm volatile("" : "+r"(len));
-		if (len < 1 || len > sizeof(struct dns_scratch) ||
-		    bpf_skb_store_bytes(skb, hlen, s, len, 0))
+		if (len > sizeof(struct dns_scratch) - 1)
+			return DNS_FAST_BROKEN;
+		len += 1;
+		if (bpf_skb_store_bytes(skb, hlen, s, len, 0))
 			return DNS_FAST_BROKEN;
 	}
 	return DNS_FAST_ANSWERED;
@@ -500,10 +503,19 @@ static __always_inline int dns_fast_try(struct __sk_buff *skb, __u32 env_id, __u
 	__builtin_memset(key, 0, sizeof(*key));
 	key->env_id = env_id;
 	key->qtype = q.qtype;
-	if (q.name_len < 1 || q.name_len > WARREN_DNS_NAME_MAX ||
-	    bpf_skb_load_bytes(skb, q.l3_off + q.iphl + DNS_UDP_HLEN + DNS_HLEN, key->name,
-			       q.name_len))
-		return WARREN_DNS_FELL_MALFORMED;
+	{
+		/* Tested on the register passed (6.1 loses a spilled copy's bounds). */
+		__u64 nlen = (__u64)q.name_len - 1;
+
+		/* One unsigned test, then + 1: 6.1 learns no minimum from "!= 0". */
+		asm volatile("" : "+r"(nlen));
+		if (nlen > WARREN_DNS_NAME_MAX - 1)
+			return WARREN_DNS_FELL_MALFORMED;
+		nlen += 1;
+		if (bpf_skb_load_bytes(skb, q.l3_off + q.iphl + DNS_UDP_HLEN + DNS_HLEN,
+				       key->name, nlen))
+			return WARREN_DNS_FELL_MALFORMED;
+	}
 	for (int i = 0; i < WARREN_DNS_NAME_MAX / 8; i++) {
 		__u64 *w = (__u64 *)key->name + i;
 
