@@ -144,18 +144,54 @@ struct warren_ratelimit {
 	__u64 credit_ns;
 };
 
-/* warren_counters: per-CPU array indexed by env_id. */
+/*
+ * How a packet the datapath let through left it: the accounting a platform
+ * bills by (internal traffic is free, egress is not). Order is ABI:
+ * append only; user/core/maps.c has the names.
+ */
+enum warren_path {
+	WARREN_PATH_LOCAL = 0,		/* to a workload on this host (bpf_redirect_peer) */
+	WARREN_PATH_MESH = 1,		/* to another host's workload, into WireGuard */
+	WARREN_PATH_EGRESS = 2,		/* out of the fabric: to the host stack, a public address */
+	/*
+	 * From another host's workload, out of WireGuard into one here: the
+	 * other end of a MESH packet, kept apart so that what an environment
+	 * sends is MESH alone, and a fleet-wide sum does not count it twice.
+	 */
+	WARREN_PATH_MESH_IN = 3,
+	WARREN_PATH__MAX = 4,
+};
+
+/* Where a refused packet came from: which program refused it. Order is ABI. */
+enum warren_dir {
+	WARREN_DIR_FROM_WL = 0,		/* sent by a workload (warren_from_wl) */
+	WARREN_DIR_FROM_MESH = 1,	/* out of WireGuard (warren_wg_in) */
+	WARREN_DIR_FROM_UPLINK = 2,	/* received on the underlay (warren_uplink, warren_ul_in) */
+	/*
+	 * From the host stack: into a workload (warren_to_wl), or out of the
+	 * underlay (warren_ul_out, the transmit guard).
+	 */
+	WARREN_DIR_FROM_HOST = 3,
+	WARREN_DIR__MAX = 4,
+};
+
+/*
+ * warren_counters: per-CPU array indexed by env_id. A delivered packet
+ * counts against its sender's environment, a refused one against the
+ * environment it is blamed on (the sender's, the receiver's for packets
+ * into a workload, env 0 when nobody can be blamed).
+ */
 struct warren_counters {
-	__u64 delivered_packets;
-	__u64 delivered_bytes;
-	__u64 drops[WARREN_DROP__MAX];
+	__u64 packets[WARREN_PATH__MAX];
+	__u64 bytes[WARREN_PATH__MAX];		/* skb->len: with the Ethernet header on veths */
+	__u64 drops[WARREN_DIR__MAX][WARREN_DROP__MAX];
 };
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct warren_iface) == 32, "warren_iface ABI");
 _Static_assert(sizeof(struct warren_endpoint) == 28, "warren_endpoint ABI");
 _Static_assert(sizeof(struct warren_ip6) == 16, "warren_ip6 ABI");
-_Static_assert(sizeof(struct warren_counters) == 112, "warren_counters ABI");
+_Static_assert(sizeof(struct warren_counters) == 448, "warren_counters ABI");
 _Static_assert(sizeof(struct warren_peer) == 4, "warren_peer ABI");
 _Static_assert(sizeof(struct warren_uplink_cfg) == 4, "warren_uplink_cfg ABI");
 _Static_assert(sizeof(struct warren_ratelimit) == 16, "warren_ratelimit ABI");

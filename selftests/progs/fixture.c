@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "test.h"
 #include "fixture.h"
 #include "veth.skel.h"
 #include "veth_observe.skel.h"
@@ -122,13 +123,40 @@ int read_counters(__u32 env, struct warren_counters *sum)
 		return -ENOMEM;
 	ret = bpf_map__lookup_elem(skel->maps.warren_counters, &env, 4, per, ncpu * sizeof(*per), 0);
 	for (int c = 0; !ret && c < ncpu; c++) {
-		sum->delivered_packets += per[c].delivered_packets;
-		sum->delivered_bytes += per[c].delivered_bytes;
-		for (int r = 0; r < WARREN_DROP__MAX; r++)
-			sum->drops[r] += per[c].drops[r];
+		for (int p = 0; p < WARREN_PATH__MAX; p++) {
+			sum->packets[p] += per[c].packets[p];
+			sum->bytes[p] += per[c].bytes[p];
+		}
+		for (int d = 0; d < WARREN_DIR__MAX; d++)
+			for (int r = 0; r < WARREN_DROP__MAX; r++)
+				sum->drops[d][r] += per[c].drops[d][r];
 	}
 	free(per);
 	return ret;
+}
+
+void expect_only(__u32 env, int path, int dir, int reason, size_t len)
+{
+	for (__u32 e = 0; e < 3; e++) {
+		struct warren_counters s;
+		char what[64];
+
+		if (!ASSERT_OK(read_counters(e, &s), "read counters"))
+			return;
+		for (int p = 0; p < WARREN_PATH__MAX; p++) {
+			bool want = e == env && p == path;
+
+			snprintf(what, sizeof(what), "env %u packets[%d]", e, p);
+			ASSERT_EQ(s.packets[p], want, what);
+			snprintf(what, sizeof(what), "env %u bytes[%d]", e, p);
+			ASSERT_EQ(s.bytes[p], want ? len : 0, what);
+		}
+		for (int d = 0; d < WARREN_DIR__MAX; d++)
+			for (int r = 0; r < WARREN_DROP__MAX; r++) {
+				snprintf(what, sizeof(what), "env %u drops[%d][%d]", e, d, r);
+				ASSERT_EQ(s.drops[d][r], e == env && d == dir && r == reason, what);
+			}
+	}
 }
 
 int fixture_setup(void)

@@ -97,26 +97,6 @@ static int set_wg_port(__u16 port)
 	return bpf_map__update_elem(up->maps.warren_uplink_cfg, &zero, 4, &cfg, sizeof(cfg), 0);
 }
 
-/* Exactly one counter moved by one: drops[reason] or delivered, in env. */
-static void expect_counter(__u32 env, int reason, size_t len)
-{
-	for (__u32 e = 0; e < 3; e++) {
-		struct warren_counters s;
-
-		if (!ASSERT_OK(read_counters(e, &s), "read counters"))
-			return;
-		ASSERT_EQ(s.delivered_packets, e == env && reason == DELIVERED, "delivered packets");
-		ASSERT_EQ(s.delivered_bytes, e == env && reason == DELIVERED ? len : 0,
-			  "delivered bytes");
-		for (int r = 0; r < WARREN_DROP__MAX; r++) {
-			char what[64];
-
-			snprintf(what, sizeof(what), "env %u drops[%d]", e, r);
-			ASSERT_EQ(s.drops[r], e == env && reason == r, what);
-		}
-	}
-}
-
 static const char *addr_of(int is_remote, int who, int v6)
 {
 	return is_remote ? raddr[who][v6] : addr[who][v6];
@@ -156,7 +136,8 @@ static void run_out(const struct out_case *c, int v6, int proto)
 		       "test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
-	expect_counter(c->env, c->reason, len);
+	expect_only(c->env, c->reason == DELIVERED ? WARREN_PATH_MESH : NONE, WARREN_DIR_FROM_WL,
+		    c->reason, len);
 	if (c->verdict != REDIRECT)
 		return;
 	/* The device strips the MAC header itself; only the hop count changes. */
@@ -228,7 +209,8 @@ static void run_in(const struct in_case *c, int v6, int proto)
 		       "test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
-	expect_counter(c->env, c->reason, len + (c->reason == DELIVERED ? 14 : 0));
+	expect_only(c->env, c->reason == DELIVERED ? WARREN_PATH_MESH_IN : NONE, WARREN_DIR_FROM_MESH,
+		    c->reason, len + (c->reason == DELIVERED ? 14 : 0));
 	if (c->verdict != REDIRECT)
 		return;
 	if (!ASSERT_EQ(topts.data_size_out, len + 14, "a MAC header was added"))
@@ -323,7 +305,7 @@ static void run_up(const struct up_case *c, int v6)
 		       "test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
-	expect_counter(0, c->reason, 0);
+	expect_only(0, NONE, WARREN_DIR_FROM_UPLINK, c->reason, 0);
 	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "length"))
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
 
@@ -334,7 +316,7 @@ static void run_up(const struct up_case *c, int v6)
 		       "tc test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict == XDP_PASS_ ? PASS : DROP, "tc verdict");
-	expect_counter(0, c->reason, 0);
+	expect_only(0, NONE, WARREN_DIR_FROM_UPLINK, c->reason, 0);
 	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "tc length"))
 		ASSERT_MEMEQ(out, in, len, "tc passed unchanged");
 }
@@ -426,7 +408,7 @@ static void run_og(const struct out_guard_case *c, int v6)
 		       "test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
-	expect_counter(0, c->reason, 0);
+	expect_only(0, NONE, WARREN_DIR_FROM_HOST, c->reason, 0);
 	if (c->verdict == PASS && ASSERT_EQ(topts.data_size_out, len, "length"))
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
 }
