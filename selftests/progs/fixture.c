@@ -15,6 +15,7 @@
 
 #include "test.h"
 #include "fixture.h"
+#include "events.h"
 #include "veth.skel.h"
 #include "veth_observe.skel.h"
 
@@ -110,7 +111,8 @@ int zero_counters(void)
 		ret = ret ?: bpf_map__update_elem(skel->maps.warren_counters, &env, 4, zero,
 						  ncpu * sizeof(*zero), 0);
 	free(zero);
-	return zero ? ret : -ENOMEM;
+	/* A case's events are its own too. */
+	return zero ? ret ?: events_reset() : -ENOMEM;
 }
 
 int read_counters(__u32 env, struct warren_counters *sum)
@@ -188,11 +190,14 @@ int fixture_setup(void)
 	if (!obs)
 		return -errno;
 	memcpy(obs->rodata, skel->rodata, sizeof(*obs->rodata));
-	return veth_observe_bpf__load(obs);
+	err = veth_observe_bpf__load(obs) ?: events_open();
+	/* An event for every drop: no bucket runs dry in a test unless it sets its own rate. */
+	return err ?: events_config(WARREN_EV_RATE_MAX, WARREN_EV_BURST_MAX, 0);
 }
 
 void fixture_teardown(void)
 {
+	events_close();
 	veth_observe_bpf__destroy(obs);
 	/*
 	 * Map by map: bpf_object__unpin_maps() stops at the first map a

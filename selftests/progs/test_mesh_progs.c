@@ -26,6 +26,7 @@
 #include "warren.h"
 #include "packets.h"
 #include "fixture.h"
+#include "events.h"
 #include "veth.skel.h"
 #include "veth_observe.skel.h"
 #include "wg.skel.h"
@@ -97,6 +98,27 @@ static int set_wg_port(__u16 port)
 	return bpf_map__update_elem(up->maps.warren_uplink_cfg, &zero, 4, &cfg, sizeof(cfg), 0);
 }
 
+static const __u32 renv[N_RWHO] = { [R_SAME] = 1, [R_OTHER] = 2, [R_BUILD] = 1 };
+
+static __u32 env_of(enum who w)
+{
+	return w == SRC || w == PEER || w == BUILDEP ? 1 : w == OTHER ? 2 : 0;
+}
+
+/* A drop's one event (no event for anything else); env counted, env on each end. */
+static void check_event(int dir, int reason, __u32 env, __u32 src_env, __u32 dst_env, __u32 l3,
+			const __u8 *frame, size_t len)
+{
+	struct ev_want w = { .type = WARREN_EVENT_DROP, .dir = (__u8)dir, .reason = reason,
+			     .env_id = env, .src_env = src_env, .dst_env = dst_env, .l3 = l3,
+			     .len = (__u32)len };
+
+	if (reason < 0)
+		expect_no_event();
+	else
+		expect_event(&w, frame, len);
+}
+
 static const char *addr_of(int is_remote, int who, int v6)
 {
 	return is_remote ? raddr[who][v6] : addr[who][v6];
@@ -138,6 +160,7 @@ static void run_out(const struct out_case *c, int v6, int proto)
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
 	expect_only(c->env, c->reason == DELIVERED ? WARREN_PATH_MESH : NONE, WARREN_DIR_FROM_WL,
 		    c->reason, len);
+	check_event(WARREN_DIR_FROM_WL, c->reason, 1, 1, renv[c->dst], 14, in, len);
 	if (c->verdict != REDIRECT)
 		return;
 	/* The device strips the MAC header itself; only the hop count changes. */
@@ -211,6 +234,14 @@ static void run_in(const struct in_case *c, int v6, int proto)
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
 	expect_only(c->env, c->reason == DELIVERED ? WARREN_PATH_MESH_IN : NONE, WARREN_DIR_FROM_MESH,
 		    c->reason, len + (c->reason == DELIVERED ? 14 : 0));
+	/* An unknown source is nobody's; a bad header has no addresses to tell. */
+	if (c->reason == WARREN_DROP_UNKNOWN_SOURCE)
+		check_event(WARREN_DIR_FROM_MESH, c->reason, 0, 0, 0, 0, in, len);
+	else if (c->reason == WARREN_DROP_MALFORMED)
+		check_event(WARREN_DIR_FROM_MESH, c->reason, 0, 0, 0, L3_NONE, in, len);
+	else
+		check_event(WARREN_DIR_FROM_MESH, c->reason, c->env, c->env, env_of(c->dst), 0,
+			    in, len);
 	if (c->verdict != REDIRECT)
 		return;
 	if (!ASSERT_EQ(topts.data_size_out, len + 14, "a MAC header was added"))
@@ -306,6 +337,7 @@ static void run_up(const struct up_case *c, int v6)
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
 	expect_only(0, NONE, WARREN_DIR_FROM_UPLINK, c->reason, 0);
+	check_event(WARREN_DIR_FROM_UPLINK, c->reason, 0, 0, 0, c->pkt & U_VLAN ? 18 : 14, in, len);
 	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "length"))
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
 
@@ -317,6 +349,7 @@ static void run_up(const struct up_case *c, int v6)
 		return;
 	ASSERT_EQ(topts.retval, c->verdict == XDP_PASS_ ? PASS : DROP, "tc verdict");
 	expect_only(0, NONE, WARREN_DIR_FROM_UPLINK, c->reason, 0);
+	check_event(WARREN_DIR_FROM_UPLINK, c->reason, 0, 0, 0, c->pkt & U_VLAN ? 18 : 14, in, len);
 	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "tc length"))
 		ASSERT_MEMEQ(out, in, len, "tc passed unchanged");
 }
@@ -409,6 +442,9 @@ static void run_og(const struct out_guard_case *c, int v6)
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
 	expect_only(0, NONE, WARREN_DIR_FROM_HOST, c->reason, 0);
+	check_event(WARREN_DIR_FROM_HOST, c->reason, 0, 0, 0,
+		    c->reason == WARREN_DROP_MALFORMED ? L3_NONE :
+		    14 + (c->pkt & U_VLAN ? 4 : 0) + (c->pkt & O_QINQ ? 4 : 0), in, len);
 	if (c->verdict == PASS && ASSERT_EQ(topts.data_size_out, len, "length"))
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
 }

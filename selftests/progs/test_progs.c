@@ -5,7 +5,8 @@
  * verdict, the counters it moved, and for redirects the rewritten bytes
  * and the target ifindex (from the same source built with the test-only
  * observation hook, veth_observe, since test runs do not redirect).
- * Each row runs for IPv4 and IPv6, and the main ones for TCP, UDP and ICMP.
+ * Each row runs for IPv4 and IPv6, and the main ones for TCP, UDP and ICMP;
+ * each drop must send exactly one event that describes it (events.h).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #include "warren.h"
 #include "packets.h"
 #include "fixture.h"
+#include "events.h"
 #include "veth.skel.h"
 #include "veth_observe.skel.h"
 
@@ -103,6 +105,43 @@ static void check_counters(const struct pcase *c, size_t len)
 		    c->reason, len);
 }
 
+static __u32 env_of(enum who w)
+{
+	return w == SRC || w == PEER || w == BUILDEP ? 1 : w == OTHER ? 2 : 0;
+}
+
+/*
+ * A drop's one event says what its site knew: the interface's environment
+ * alone when the source did not check out, no addresses when the header
+ * did not parse, else both ends' environments (0 for no endpoint).
+ */
+static void check_event(const struct pcase *c, const __u8 *in, size_t len)
+{
+	struct ev_want w = { .type = WARREN_EVENT_DROP, .reason = c->reason, .env_id = c->env,
+			     .l3 = 14, .len = (__u32)len };
+
+	if (c->reason < 0) {
+		expect_no_event();
+		return;
+	}
+	if (c->prog == FROM_WL) {
+		w.dir = WARREN_DIR_FROM_WL;
+		w.src_env = c->env;
+		if (c->reason == WARREN_DROP_MALFORMED)
+			w.l3 = L3_NONE;
+		else if (c->reason != WARREN_DROP_SPOOFED && c->reason != WARREN_DROP_UNKNOWN_IFACE)
+			w.dst_env = env_of(c->dst);
+	} else {
+		w.dir = WARREN_DIR_FROM_HOST;
+		w.dst_env = c->env;
+		if (c->reason == WARREN_DROP_MALFORMED || c->reason == WARREN_DROP_UNKNOWN_IFACE)
+			w.l3 = L3_NONE;
+		else
+			w.src_env = env_of(c->src);
+	}
+	expect_event(&w, in, len);
+}
+
 /* The same packet through the observing build: where did it go? */
 static __u32 redirect_target(const __u8 *in, size_t len, int prog)
 {
@@ -161,6 +200,7 @@ static void run_case(const struct pcase *c, int family, int proto)
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
 	/* Counters first: the observing run below shares the maps. */
 	check_counters(c, len);
+	check_event(c, in, len);
 	if (c->verdict == REDIRECT) {
 		ASSERT_EQ(topts.data_size_out, len, "length");
 		check_redirect(c, family, in, out, len);

@@ -29,6 +29,7 @@
 #include "warren.h"
 #include "packets.h"
 #include "fixture.h"
+#include "events.h"
 #include "veth.skel.h"
 
 int test_failed;
@@ -278,6 +279,24 @@ static void expect_counts(int reason, size_t len)
 	expect_only(1, reason == DELIVERED ? WARREN_PATH_MESH : NONE, WARREN_DIR_FROM_WL, reason, len);
 }
 
+/*
+ * The drop's event describes the packet that was sent, not the reply
+ * written over it: the event is sent first.
+ */
+static void expect_drop_event(const struct rcase *c, const __u8 *in, size_t len)
+{
+	static const __u32 dst_env[N_DST] = { [D_GONE] = 1, [D_GONE_OTHER] = 2, [D_RGONE] = 1,
+					      [D_RGONE_OTHER] = 2, [D_REMOTE] = 1 };
+	struct ev_want w = { .type = WARREN_EVENT_DROP, .dir = WARREN_DIR_FROM_WL,
+			     .reason = c->reason, .env_id = 1, .src_env = 1,
+			     .dst_env = dst_env[c->dst], .l3 = 14, .len = (__u32)len };
+
+	if (c->reason < 0)
+		expect_no_event();
+	else
+		expect_event(&w, in, len);
+}
+
 static void run(const struct rcase *c, int v6)
 {
 	static __u8 in[2048], out[2048], want[256];
@@ -293,6 +312,7 @@ static void run(const struct rcase *c, int v6)
 		return;
 	ASSERT_EQ(topts.retval, c->reply == R_NONE ? DROP : REDIRECT, "verdict");
 	expect_counts(c->reason, len);
+	expect_drop_event(c, in, len);
 	if (c->reply == R_DELIVER) {
 		ASSERT_EQ(topts.data_size_out, len, "length unchanged");
 		ASSERT_EQ(out[14 + (v6 ? 7 : 8)], 63, "hop count decremented");
