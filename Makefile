@@ -58,14 +58,17 @@ CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns 
 	core/project core/naming core/status core/server core/vanish
 CORE_SRCS += core/attachment
 CORE_SRCS += $(CORE_SRCS_DNS_FAST)
-AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend
+# Events: the ring on the loop, names, filters, the monitors' streams.
+OBS_SRCS := obs/obs_ring obs/obs_names obs/obs_event obs/obs_fanout
+AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) $(OBS_SRCS) core/warrend
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
-	ctl/ctl_status ctl/ctl_fleet ctl/warrenctl
+	ctl/ctl_status ctl/ctl_fleet ctl/ctl_monitor ctl/monitor_line ctl/ctl_events ctl/warrenctl
 # The CNI plugin: talks to warrend with warrenctl's client, JSON through lib/json.
 CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent cni/cni_main
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
-	test_dns_wire test_dns_answer test_dns_srv test_json
-UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
+	test_dns_wire test_dns_answer test_dns_srv test_json test_obs
+UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns \
+	obs/obs_names obs/obs_event ctl/monitor_line ctl/output
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
 FUZZ_TARGETS += fuzz_cni

@@ -57,6 +57,9 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warren_ev_stat SEC(".maps");
 
+/* Puts struct warren_event in the object's BTF, for the ABI check (test_abi). */
+const struct warren_event *warren_event_btf __attribute__((unused));
+
 /*
  * What a site passes the event builder in one scalar (global functions
  * take at most five arguments): type, direction, reason and the offset of

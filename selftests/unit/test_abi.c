@@ -123,7 +123,40 @@ static void test_ratelimit(void)
 	check_struct("warren_ratelimit", sizeof(struct warren_ratelimit), m, 2);
 }
 
+static void test_event(void)
+{
+	static const struct member m[] = {
+		M(warren_event, ktime_ns), M(warren_event, type), M(warren_event, reason),
+		M(warren_event, dir), M(warren_event, family), M(warren_event, proto),
+		M(warren_event, icmp_type), M(warren_event, icmp_code), M(warren_event, flags),
+		M(warren_event, ifindex), M(warren_event, env_id), M(warren_event, src_env),
+		M(warren_event, dst_env), M(warren_event, len), M(warren_event, sport),
+		M(warren_event, dport), M(warren_event, src), M(warren_event, dst),
+	};
+
+	check_struct("warren_event", sizeof(struct warren_event), m, sizeof(m) / sizeof(m[0]));
+}
+
+static void test_event_maps(void)
+{
+	static const struct member cfg[] = {
+		M(warren_event_cfg, rate), M(warren_event_cfg, burst),
+		M(warren_event_cfg, flow_sample), M(warren_event_cfg, pad),
+	};
+	static const struct member key[] = { M(warren_ev_rl_key, env_id), M(warren_ev_rl_key, reason) };
+	static const struct member st[] = {
+		M(warren_event_stats, sent), M(warren_event_stats, rate_limited),
+		M(warren_event_stats, ring_full),
+	};
+
+	check_struct("warren_event_cfg", sizeof(struct warren_event_cfg), cfg, 4);
+	check_struct("warren_ev_rl_key", sizeof(struct warren_ev_rl_key), key, 2);
+	check_struct("warren_event_stats", sizeof(struct warren_event_stats), st, 3);
+}
+
 static struct test_case tests[] = {
+	{ "struct warren_event matches BTF", test_event },
+	{ "the event maps' structs match BTF", test_event_maps },
 	{ "struct warren_iface matches BTF", test_iface },
 	{ "struct warren_endpoint matches BTF", test_endpoint },
 	{ "struct warren_ip6 matches BTF", test_ip6 },

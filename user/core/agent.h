@@ -10,6 +10,7 @@
 #include "core/dnsfast.h"
 #include "mesh/mesh.h"
 #include "core/model.h"
+#include "obs/obs.h"
 
 struct wnl_monitor;
 
@@ -27,6 +28,7 @@ struct agent {
 	int fabric_mtu;
 	struct mesh mesh;
 	struct wnl_monitor *links;	/* link removals: workloads that vanish (vanish.c) */
+	struct obs obs;			/* the datapath's events, and monitors (user/obs/) */
 };
 
 /*

@@ -163,7 +163,9 @@ static int open_mesh(struct datapath *dp, const struct fabric_config *cfg,
  */
 static bool map_disposable(const char *name)
 {
-	return !strcmp(name, WARREN_MAP_COUNTERS);
+	return !strcmp(name, WARREN_MAP_COUNTERS) || !strcmp(name, WARREN_MAP_EVENTS) ||
+	       !strcmp(name, WARREN_MAP_EV_CFG) || !strcmp(name, WARREN_MAP_EV_RL) ||
+	       !strcmp(name, WARREN_MAP_EV_STAT);
 }
 
 static void unpin_changed(const char *pin_dir, struct bpf_object *obj)

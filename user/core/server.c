@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The agent's main loop: the control socket (one request per connection,
- * answered in order), signals, and the DNS shim's sockets.
+ * answered in order, or a monitor's stream of events), signals, and the
+ * DNS shim's sockets.
  * The agent is single-threaded on purpose: requests are serialised, so a
  * handler sees and changes the model, the kernel and the state file alone,
  * and a DNS answer never sees half a change.
@@ -45,6 +46,7 @@ static const struct {
 	{ "attachment-del", handle_attachment_del },
 	{ "attachment-check", handle_attachment_check },
 	{ "attachment-gc", handle_attachment_gc },
+	{ "events-set", handle_events_set },
 };
 
 static void dispatch(struct agent *a, const struct kv *req, struct kv *resp)
@@ -122,7 +124,8 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-static void serve_one(struct agent *a, int fd)
+/* Answer one request; false when the connection was kept (a monitor's stream). */
+static bool serve_one(struct agent *a, int fd)
 {
 	struct timeval tv = { .tv_sec = 2 };
 	struct kv req, resp;
@@ -135,6 +138,12 @@ static void serve_one(struct agent *a, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	kv_init(&resp);
 	ret = read_request(fd, &req);
+	if (!ret && kv_get(&req, "cmd") && !strcmp(kv_get(&req, "cmd"), "monitor")) {
+		obs_monitor_start(a, fd, &req);
+		kv_free(&req);
+		kv_free(&resp);
+		return false;
+	}
 	if (ret) {
 		kv_add(&resp, "error", ret == -EINVAL ? "malformed request" :
 				       ret == -EMSGSIZE ? "request too large" : strerror(-ret));
@@ -148,6 +157,7 @@ static void serve_one(struct agent *a, int fd)
 		free(out);
 	}
 	kv_free(&resp);
+	return true;
 }
 
 static int listen_on(const char *path, char *err)
@@ -192,10 +202,8 @@ static void on_control(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (cfd >= 0) {
-		serve_one(arg, cfd);
+	if (cfd >= 0 && serve_one(arg, cfd))
 		close(cfd);
-	}
 }
 
 static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)

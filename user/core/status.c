@@ -137,6 +137,7 @@ int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *
 	kv_addf(resp, "endpoints", "%zu", a->model.n_endpoints);
 	add_dns(a, resp);
 	mesh_status(a, resp);
+	obs_status(a, resp);
 
 	/* Env 0: what could not be attributed (a hook on an unknown interface). */
 	ret = maps_counters_read(&a->dp, WARREN_ENV_NONE, &c);

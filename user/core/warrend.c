@@ -47,12 +47,15 @@ static void usage(FILE *f)
 		"  --wg-device NAME   the WireGuard device (default " MESH_DEFAULT_WG_IFNAME ")\n"
 		"  --wg-mtu MTU       its MTU and the workloads' fabric route MTU (default 1420)\n"
 		"  --wg-kernel-only   never fall back to wireguard-go\n"
+		"  --event-rate N     drop events per second per environment and reason (default %d; 0: none)\n"
+		"  --event-burst N    events a bucket may send at once (default %d)\n"
+		"  --flow-sample N    a flow event for one delivered packet in N (default 0: none)\n"
 		"  --uplink IFNAME    the underlay interface: guards against plaintext fabric traffic\n"
 		"                     (receive: XDP or tc; transmit: tc)\n"
 		"  --uplink-rx auto|xdp|tc  the receive guard's hook (auto: tc on a veth, else XDP)\n"
 		"  --teardown         remove every endpoint, pin and the state file, then exit\n"
 		"  -v, --verbose      debug logging (libbpf and verifier messages included)\n"
-		"  -h, --help\n");
+		"  -h, --help\n", OBS_DEFAULT_RATE, OBS_DEFAULT_BURST);
 }
 
 static int teardown(struct agent *a, char *err)
@@ -131,7 +134,10 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 	if (!ret)
 		ret = mesh_start(a, err);
 	if (!ret)
+		ret = obs_start(a, err);
+	if (!ret)
 		ret = server_run(a, err);
+	obs_stop(a);
 	dnsfast_stop(a);
 	if (a->dns_on)
 		dns_server_stop(&a->dns);
@@ -170,6 +176,9 @@ int main(int argc, char **argv)
 		{ "wg-mtu", required_argument, NULL, 'M' },
 		{ "wg-kernel-only", no_argument, NULL, 'K' },
 		{ "uplink", required_argument, NULL, 'u' },
+		{ "event-rate", required_argument, NULL, 'e' },
+		{ "event-burst", required_argument, NULL, 'E' },
+		{ "flow-sample", required_argument, NULL, 'f' },
 		{ "uplink-rx", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -198,6 +207,7 @@ int main(int argc, char **argv)
 	snprintf(a.mesh.wg_ifname, sizeof(a.mesh.wg_ifname), MESH_DEFAULT_WG_IFNAME);
 	a.mesh.mtu = MESH_DEFAULT_MTU;
 	a.mesh.allow_userspace = true;
+	a.obs.cfg = (struct warren_event_cfg){ .rate = OBS_DEFAULT_RATE, .burst = OBS_DEFAULT_BURST };
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case '4': f4 = optarg; break;
@@ -259,6 +269,25 @@ int main(int argc, char **argv)
 			a.mesh.mtu = (int)n;
 			break;
 		case 'K': a.mesh.allow_userspace = false; break;
+		case 'e':
+			if (u32_parse(optarg, WARREN_EV_RATE_MAX, &a.obs.cfg.rate)) {
+				fprintf(stderr, "warrend: --event-rate must be 0..%d per second\n",
+					WARREN_EV_RATE_MAX);
+				return 2;
+			}
+			break;
+		case 'E':
+			if (u32_parse(optarg, WARREN_EV_BURST_MAX, &a.obs.cfg.burst) || !a.obs.cfg.burst) {
+				fprintf(stderr, "warrend: --event-burst must be 1..%d\n", WARREN_EV_BURST_MAX);
+				return 2;
+			}
+			break;
+		case 'f':
+			if (u32_parse(optarg, UINT32_MAX, &a.obs.cfg.flow_sample)) {
+				fprintf(stderr, "warrend: --flow-sample must be 0 (off) or N: one in N\n");
+				return 2;
+			}
+			break;
 		case 'u':
 			if (!optarg[0] || strlen(optarg) >= IF_NAMESIZE) {
 				fprintf(stderr, "warrend: --uplink must be an interface name\n");

@@ -105,3 +105,36 @@ out:
 		close(fd);
 	return ret;
 }
+
+int client_open(const char *sock_path, const struct kv *req, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t out_len;
+	char *out = NULL;
+	int fd, ret;
+
+	if (strlen(sock_path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path %s is too long", sock_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot reach warrend at %s: %s (is warrend running?)",
+			 sock_path, strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	ret = kv_format(req, &out, &out_len);
+	if (!ret)
+		ret = send_all(fd, out, out_len);
+	free(out);
+	if (ret) {
+		snprintf(err, errlen, "talking to warrend at %s: %s", sock_path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	return fd;
+}

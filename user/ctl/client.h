@@ -17,4 +17,10 @@ int client_call(const char *sock_path, const struct kv *req, struct kv *resp);
 int client_request(const char *sock_path, const struct kv *req, struct kv *resp, char *err,
 		   size_t errlen);
 
+/*
+ * For a stream (monitor): connect and send req, leaving the connection
+ * open. The connected fd, or -errno with the reason in err.
+ */
+int client_open(const char *sock_path, const struct kv *req, char *err, size_t errlen);
+
 #endif

@@ -38,5 +38,7 @@ int ctl_service(const struct ctl *c, int argc, char **argv);
 int ctl_status(const struct ctl *c, int argc, char **argv);
 int ctl_apply(const struct ctl *c, int argc, char **argv);
 int ctl_host(const struct ctl *c, int argc, char **argv);
+int ctl_monitor(const struct ctl *c, int argc, char **argv);
+int ctl_events(const struct ctl *c, int argc, char **argv);
 
 #endif

@@ -99,6 +99,20 @@ static void print_text(const struct kv *resp)
 			print_table(stdout, resp, "peer", peer_cols, sizeof(peer_cols) / sizeof(peer_cols[0]));
 		}
 	}
+	{
+		static const char *const ev_keys[] = { "rate", "burst", "flow-sample", "monitors",
+						       "monitor-dropped", "drop-received",
+						       "drop-rate-limited", "drop-ring-full",
+						       "flow-received", "flow-rate-limited",
+						       "flow-ring-full" };
+		size_t ev = record_next(resp, 0, "events");
+
+		if (ev < resp->n)
+			printf("\nEvents\n");
+		for (size_t i = 0; ev < resp->n && i < sizeof(ev_keys) / sizeof(ev_keys[0]); i++)
+			if (record_get(resp, ev, ev_keys[i])[0])
+				printf("  %-17s %s\n", ev_keys[i], record_get(resp, ev, ev_keys[i]));
+	}
 	printf("\n");
 	print_table(stdout, resp, "counters", counter_cols,
 		    sizeof(counter_cols) / sizeof(counter_cols[0]));
@@ -122,6 +136,11 @@ static void print_json(const struct kv *resp)
 	printf(", \"mesh\": ");
 	if (record_next(resp, 0, "mesh") < resp->n)
 		print_json_object(stdout, resp, record_next(resp, 0, "mesh"));
+	else
+		printf("null");
+	printf(", \"events\": ");
+	if (record_next(resp, 0, "events") < resp->n)
+		print_json_object(stdout, resp, record_next(resp, 0, "events"));
 	else
 		printf("null");
 	printf(", \"peers\": ");

@@ -71,13 +71,16 @@ static bool ends_with(const char *s, const char *tail)
 static bool key_is_number(const char *k)
 {
 	static const char *const nums[] = { "id", "replica", "ifindex", "env-id", "envs",
-					    "endpoints", "projects" };
+					    "endpoints", "projects", "rate", "burst", "monitors",
+					    "monitor-dropped", "sport", "dport", "len", "icmp-type",
+					    "icmp-code", "count" };
 
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		if (!strcmp(k, nums[i]))
 			return true;
 	return !strncmp(k, "delivered-", 10) || !strncmp(k, "drop-", 5) || !strcmp(k, "drops") ||
-	       ends_with(k, "-packets") || ends_with(k, "-bytes");
+	       !strncmp(k, "flow-", 5) || ends_with(k, "-packets") || ends_with(k, "-bytes") ||
+	       ends_with(k, "-replica") || ends_with(k, "-env-id");
 }
 
 static bool key_is_bool(const char *k)

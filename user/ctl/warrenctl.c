@@ -25,6 +25,8 @@ static const struct {
 	{ "status", ctl_status, "the agent, the mesh, and packet counters per environment" },
 	{ "apply", ctl_apply, "make a fleet state file (hosts and endpoints) the desired state" },
 	{ "host", ctl_host, "add, delete and list the fleet's hosts" },
+	{ "monitor", ctl_monitor, "stream the datapath's drop and flow events, named" },
+	{ "events", ctl_events, "set the event rate, burst and flow sampling live" },
 };
 
 static void usage(FILE *f)
