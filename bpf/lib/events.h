@@ -101,7 +101,12 @@ static __always_inline bool ev_bucket_take(const struct warren_event_cfg *cfg, _
 {
 	struct warren_ev_rl_key k = { .env_id = env_id, .reason = key };
 	__u32 rate = cfg->rate, burst = cfg->burst;
-	__u64 now = bpf_ktime_get_ns(), cost, cap, credit;
+	/*
+	 * The coarse clock (one tick's resolution) costs a memory read where
+	 * bpf_ktime_get_ns() reads the clock source, which in a VM can cost
+	 * more than the rest of a drop; refills still add up exactly.
+	 */
+	__u64 now = bpf_ktime_get_coarse_ns(), cost, cap, credit;
 	struct warren_ratelimit *b;
 
 	if (!rate || rate > WARREN_EV_RATE_MAX)
