@@ -237,31 +237,37 @@ static __always_inline int ev_send(void *ctx, bool xdp, __u32 meta, __u64 envs, 
 	return 0;
 }
 
-/* Verified once per program that calls them, whatever the number of call sites. */
-__noinline int warren_ev_skb(struct __sk_buff *skb, __u32 meta, __u64 envs, __u32 env_id)
+/*
+ * Verified once per program that calls them, whatever the number of call
+ * sites: a drop (counted, then told) and a sampled flow (told).
+ */
+__noinline int warren_drop_skb(struct __sk_buff *skb, __u32 meta, __u64 envs, __u32 env_id)
 {
+	count_drop(env_id, EV_META_DIR(meta), EV_META_REASON(meta));
 	return ev_send(skb, false, meta, envs, env_id);
 }
 
-__noinline int warren_ev_xdp(struct xdp_md *xdp, __u32 meta, __u64 envs, __u32 env_id)
+__noinline int warren_drop_xdp(struct xdp_md *xdp, __u32 meta, __u64 envs, __u32 env_id)
 {
+	count_drop(env_id, EV_META_DIR(meta), EV_META_REASON(meta));
 	return ev_send(xdp, true, meta, envs, env_id);
 }
 
-static __always_inline void ev_emit(const struct ev_pkt *p, __u32 meta, __u32 env_id)
+__noinline int warren_flow_skb(struct __sk_buff *skb, __u32 meta, __u64 envs, __u32 env_id)
 {
-	__u64 envs = EV_ENVS(p->src_env, p->dst_env);
-
-	if (p->xdp)
-		warren_ev_xdp(p->ctx, meta, envs, env_id);
-	else
-		warren_ev_skb(p->ctx, meta, envs, env_id);
+	return ev_send(skb, false, meta, envs, env_id);
 }
 
 static __always_inline void event_drop(const struct ev_pkt *p, enum warren_dir dir, __u32 env_id,
 				       __u32 reason)
 {
-	ev_emit(p, EV_META(WARREN_EVENT_DROP, dir, reason, p->l3), env_id);
+	__u32 meta = EV_META(WARREN_EVENT_DROP, dir, reason, p->l3);
+	__u64 envs = EV_ENVS(p->src_env, p->dst_env);
+
+	if (p->xdp)
+		warren_drop_xdp(p->ctx, meta, envs, env_id);
+	else
+		warren_drop_skb(p->ctx, meta, envs, env_id);
 }
 
 /* The allow path: one array lookup while sampling is off. */
@@ -274,7 +280,9 @@ static __always_inline void event_flow(const struct ev_pkt *p, enum warren_path 
 
 	if (!n || (n > 1 && bpf_get_prandom_u32() % n))
 		return;
-	ev_emit(p, EV_META(WARREN_EVENT_FLOW, dir, path, p->l3), env_id);
+	/* Only the tc programs deliver. */
+	warren_flow_skb(p->ctx, EV_META(WARREN_EVENT_FLOW, dir, path, p->l3),
+			EV_ENVS(p->src_env, p->dst_env), env_id);
 }
 
 #endif

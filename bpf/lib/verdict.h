@@ -47,26 +47,31 @@ struct ev_pkt {
 #define EV_PKT_XDP(ctx_, l3_) \
 	(&(struct ev_pkt){ .ctx = (ctx_), .l3 = (l3_), .xdp = true })
 
-#include "events.h"
-
 static __always_inline struct warren_counters *counters_of(__u32 env_id)
 {
 	return bpf_map_lookup_elem(&warren_counters, &env_id);
 }
 
+static __always_inline void count_drop(__u32 env_id, __u32 dir, __u32 reason)
+{
+	struct warren_counters *c = counters_of(env_id);
+
+	if (c && reason < WARREN_DROP__MAX && dir < WARREN_DIR__MAX)
+		c->drops[dir][reason]++;
+}
+
+#include "events.h"
+
 /*
  * Refuse a packet: count it against env_id by the way it came and why,
- * and tell the agent (an event, within the rate events.h allows).
+ * and tell the agent (an event, within the rate events.h allows). Both
+ * happen in one global function (events.h), so a drop site costs the
+ * program that has it one call and no registers to spill around it.
  */
 static __always_inline int drop(enum warren_dir dir, __u32 env_id, int reason,
 				const struct ev_pkt *p)
 {
-	struct warren_counters *c = counters_of(env_id);
-	__u32 r = (__u32)reason;
-
-	if (c && r < WARREN_DROP__MAX && dir < WARREN_DIR__MAX)
-		c->drops[dir][r]++;
-	event_drop(p, dir, env_id, r);
+	event_drop(p, dir, env_id, (__u32)reason);
 	return TC_ACT_SHOT;
 }
 
