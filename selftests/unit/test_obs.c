@@ -186,6 +186,11 @@ static void test_names_hosts(void)
 	resolve(&ev, &s, &d);
 	ASSERT_STREQ(s.env, "prod", "env by id");
 	ASSERT_STREQ(s.host, "", "no address, no host");
+	/* An id past the table (no agent writes one) names nothing, and reads nothing past it. */
+	event(&ev, WARREN_EVENT_DROP, WARREN_DROP_CROSS_ENV, WARREN_DIR_FROM_UPLINK, 0, "10.210.1.2",
+	      "10.210.1.3", WARREN_MAX_ENVS + 5, 0);
+	resolve(&ev, &s, &d);
+	ASSERT_STREQ(s.env, "", "no environment of that id");
 }
 
 /* The index follows the model: a removed endpoint is named no more. */

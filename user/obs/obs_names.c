@@ -179,7 +179,7 @@ static const struct endpoint *endpoint_of(struct obs_names *n, const struct mode
 	ep = by_addr(n, ev->family, addr);
 	if (!ep || env_id == WARREN_ENV_NONE)
 		return ep;
-	e = n->env_by_id[env_id];
+	e = env_id < WARREN_MAX_ENVS ? n->env_by_id[env_id] : NULL;
 	return e && !strcmp(e->project, ep->project) && !strcmp(e->name, ep->env) ? ep : NULL;
 }
 
