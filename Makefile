@@ -160,7 +160,8 @@ $(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(wildcard selftests/
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(USER_LDLIBS) -o $@
 
-PROG_TEST_DEPS := selftests/progs/fixture.c selftests/progs/packets.c selftests/test.h \
+PROG_TEST_DEPS := selftests/progs/fixture.c selftests/progs/packets.c selftests/progs/events.c \
+	selftests/test.h \
 	$(wildcard selftests/progs/*.h) $(SKELS) $(TEST_SKELS)
 
 $(O)/selftests/test_progs: selftests/progs/test_progs.c $(PROG_TEST_DEPS)
@@ -174,6 +175,11 @@ $(O)/selftests/test_mesh_progs: selftests/progs/test_mesh_progs.c $(PROG_TEST_DE
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
 $(O)/selftests/test_reply_progs: selftests/progs/test_reply_progs.c $(PROG_TEST_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
+
+$(O)/selftests/test_event_progs: selftests/progs/test_event_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
@@ -236,6 +242,7 @@ $(O)/selftests/fuzz/%: selftests/fuzz/%.c $$(addprefix user/,$$(addsuffix .c,$$(
 
 tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
 	$(O)/selftests/test_mesh_progs $(O)/selftests/test_reply_progs $(O)/selftests/test_dns_fast \
+	$(O)/selftests/test_event_progs \
 	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
 	$(O)/selftests/warren-musl-resolve $(O)/selftests/warren-probe-static \
 	$(O)/selftests/warren-etcd-test \
@@ -255,7 +262,7 @@ VM_KERNELS ?= 6.12 6.1
 # the datapath's programs and replies). The runtime and install tests
 # (podman, systemd units, the CNI spec) run on the host only: no kernel
 # feature of theirs differs between 6.1, 6.12 and 6.18.
-VM_E2E ?= test_single_host test_clsact test_dns test_vanish test_mesh test_mesh_guard test_mesh_mtu
+VM_E2E ?= test_single_host test_clsact test_dns test_dns_fast test_vanish test_mesh test_mesh_guard test_mesh_mtu
 VM_SUITES ?= progs e2e:$(subst $(eval) ,$(comma),$(strip $(VM_E2E)))
 check-vm: all
 	$(Q)failed=; O=$(O) selftests/run.sh vm || failed=" the-runner"; \
