@@ -434,7 +434,8 @@ static bool read_error(const struct jv *top, int *err, int *code, char *msg)
 	*code = (int)n;
 	*err = etcd_grpc_errno(*code, jv_str(m) ?: jv_str(e));
 	text = jv_strn(jv_str(m) ? m : e, &len);
-	if (text)
+	/* An empty text is no reason either: the caller must be able to say why. */
+	if (text && len)
 		copy_text(msg, MSG_SIZE, text, len);
 	else
 		snprintf(msg, MSG_SIZE, "an error without a message (code %d)", *code);
