@@ -644,6 +644,53 @@ out:
 	etcd_free(b);
 }
 
+/*
+ * A quiet watch follows etcd's progress notices (every 2 s in this
+ * cluster): after a compaction past its last event and a kill of its
+ * member it resumes from the notice, not from a compacted revision.
+ */
+static void test_watch_progress(void)
+{
+	struct etcd *a = NULL, *b = NULL;
+	const char *others[2];
+	struct wlog l;
+	struct res r;
+	int killed = -1;
+
+	NEED_CLUSTER();
+	a = cluster_client(0);
+	if (!ASSERT_TRUE(a != NULL, "client") || !ASSERT_OK(put(a, K("quiet/0"), "0", 0, &r), "put"))
+		goto out;
+	if (!ASSERT_OK(watch(a, K("quiet/"), r.revision + 1, &l), "watch the quiet prefix"))
+		goto out;
+	for (int i = 0; i < 5; i++)
+		ASSERT_OK(put(a, K("busy"), "x", 0, &r), "put elsewhere");
+	run_for(a, 2600);
+	if (!ASSERT_OK(cluster(dir, "compact", r.revision), "compact past the watch's start"))
+		goto out;
+	killed = member_index(etcd_member(a));
+	if (!ASSERT_TRUE(killed >= 0, "the watch's member") ||
+	    !ASSERT_OK(cluster(dir, "kill", killed), "kill it"))
+		goto out;
+	for (size_t i = 0, j = 0; i < 3; i++)
+		if ((int)i != killed)
+			others[j++] = urls[i];
+	b = client(others, 2, 0, NULL, NULL, NULL);
+	if (ASSERT_TRUE(b != NULL, "a client of the others"))
+		ASSERT_OK(create_retrying(b, K("quiet/1"), "v", &r), "a change under the prefix");
+	if (wait_events(a, &l, 1, 15000))
+		ASSERT_STREQ(l.ev[0], "P quiet/1=v", "delivered");
+	ASSERT_FALSE(l.lost, "not lost to the compaction");
+	etcd_watch_cancel(l.w);
+out:
+	if (killed >= 0) {
+		ASSERT_OK(cluster(dir, "start", killed), "restart the member");
+		ASSERT_OK(cluster(dir, "wait", killed), "healthy again");
+	}
+	etcd_free(a);
+	etcd_free(b);
+}
+
 static void test_compacted(void)
 {
 	struct etcd *e;
@@ -916,6 +963,7 @@ static struct test_case tests[] = {
 	{ "writes to one key in order, others in parallel", test_order },
 	{ "watch delivers puts and deletes in order", test_watch_order },
 	{ "watch resumes when its member is killed, each event once", test_watch_resume },
+	{ "a quiet watch resumes from etcd's progress notices", test_watch_progress },
 	{ "compacted revision: range and watch -ESTALE", test_compacted },
 	{ "a stopped member times out, the next one answers", test_timeout },
 	{ "every member down: -EHOSTUNREACH, then back", test_all_down },
