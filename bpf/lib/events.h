@@ -240,24 +240,24 @@ __noinline int warren_ev_xdp(struct xdp_md *xdp, __u32 meta, __u64 envs, __u32 e
 	return ev_send(xdp, true, meta, envs, env_id);
 }
 
-static __always_inline void ev_emit(const struct ev_pkt *p, __u32 meta, __u32 env_id)
+static __always_inline void ev_emit(struct ev_pkt p, __u32 meta, __u32 env_id)
 {
-	__u64 envs = EV_ENVS(p->src_env, p->dst_env);
+	__u64 envs = EV_ENVS(p.src_env, p.dst_env);
 
-	if (p->xdp)
-		warren_ev_xdp(p->ctx, meta, envs, env_id);
+	if (p.xdp)
+		warren_ev_xdp(p.ctx, meta, envs, env_id);
 	else
-		warren_ev_skb(p->ctx, meta, envs, env_id);
+		warren_ev_skb(p.ctx, meta, envs, env_id);
 }
 
-static __always_inline void event_drop(const struct ev_pkt *p, enum warren_dir dir, __u32 env_id,
+static __always_inline void event_drop(struct ev_pkt p, enum warren_dir dir, __u32 env_id,
 				       __u32 reason)
 {
-	ev_emit(p, EV_META(WARREN_EVENT_DROP, dir, reason, p->l3), env_id);
+	ev_emit(p, EV_META(WARREN_EVENT_DROP, dir, reason, p.l3), env_id);
 }
 
 /* The allow path: one array lookup while sampling is off. */
-static __always_inline void event_flow(const struct ev_pkt *p, enum warren_path path,
+static __always_inline void event_flow(struct ev_pkt p, enum warren_path path,
 				       __u32 env_id)
 {
 	struct warren_event_cfg *cfg = ev_cfg();
@@ -266,7 +266,7 @@ static __always_inline void event_flow(const struct ev_pkt *p, enum warren_path 
 
 	if (!n || (n > 1 && bpf_get_prandom_u32() % n))
 		return;
-	ev_emit(p, EV_META(WARREN_EVENT_FLOW, dir, path, p->l3), env_id);
+	ev_emit(p, EV_META(WARREN_EVENT_FLOW, dir, path, p.l3), env_id);
 }
 
 #endif
