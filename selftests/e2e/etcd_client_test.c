@@ -13,7 +13,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,7 +50,8 @@ static bool setup(void)
 	dir = getenv("ETCD_DIR");
 	tls_dir = getenv("ETCD_TLS_DIR");
 	tls_url = getenv("ETCD_TLS_URL");
-	list = getenv("ETCD_URLS") ? strdup(getenv("ETCD_URLS")) : NULL;
+	list = getenv("ETCD_URLS");
+	list = list ? strdup(list) : NULL;
 	for (tok = list ? strtok_r(list, ",", &save) : NULL; tok && n_urls < 3;
 	     tok = strtok_r(NULL, ",", &save))
 		urls[n_urls++] = strdup(tok);
@@ -641,6 +644,53 @@ out:
 	etcd_free(b);
 }
 
+/*
+ * A quiet watch follows etcd's progress notices (every 2 s in this
+ * cluster): after a compaction past its last event and a kill of its
+ * member it resumes from the notice, not from a compacted revision.
+ */
+static void test_watch_progress(void)
+{
+	struct etcd *a = NULL, *b = NULL;
+	const char *others[2];
+	struct wlog l;
+	struct res r;
+	int killed = -1;
+
+	NEED_CLUSTER();
+	a = cluster_client(0);
+	if (!ASSERT_TRUE(a != NULL, "client") || !ASSERT_OK(put(a, K("quiet/0"), "0", 0, &r), "put"))
+		goto out;
+	if (!ASSERT_OK(watch(a, K("quiet/"), r.revision + 1, &l), "watch the quiet prefix"))
+		goto out;
+	for (int i = 0; i < 5; i++)
+		ASSERT_OK(put(a, K("busy"), "x", 0, &r), "put elsewhere");
+	run_for(a, 2600);
+	if (!ASSERT_OK(cluster(dir, "compact", r.revision), "compact past the watch's start"))
+		goto out;
+	killed = member_index(etcd_member(a));
+	if (!ASSERT_TRUE(killed >= 0, "the watch's member") ||
+	    !ASSERT_OK(cluster(dir, "kill", killed), "kill it"))
+		goto out;
+	for (size_t i = 0, j = 0; i < 3; i++)
+		if ((int)i != killed)
+			others[j++] = urls[i];
+	b = client(others, 2, 0, NULL, NULL, NULL);
+	if (ASSERT_TRUE(b != NULL, "a client of the others"))
+		ASSERT_OK(create_retrying(b, K("quiet/1"), "v", &r), "a change under the prefix");
+	if (wait_events(a, &l, 1, 15000))
+		ASSERT_STREQ(l.ev[0], "P quiet/1=v", "delivered");
+	ASSERT_FALSE(l.lost, "not lost to the compaction");
+	etcd_watch_cancel(l.w);
+out:
+	if (killed >= 0) {
+		ASSERT_OK(cluster(dir, "start", killed), "restart the member");
+		ASSERT_OK(cluster(dir, "wait", killed), "healthy again");
+	}
+	etcd_free(a);
+	etcd_free(b);
+}
+
 static void test_compacted(void)
 {
 	struct etcd *e;
@@ -797,28 +847,51 @@ static void test_tls(void)
 
 /* --- a member that answers garbage ----------------------------------------------------- */
 
-static const char *garbage;
-
-static void on_garbage_conn(struct loop *l, int fd, uint32_t events, void *arg)
+/*
+ * A child process that answers every connection with answer, then fill
+ * bytes of 'x' (an answer too big), with plain blocking sockets.
+ */
+static pid_t garbage_member(int lfd, const char *answer, size_t fill)
 {
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	static char chunk[1 << 20];
+	struct timeval tv = { .tv_sec = 2 };
+	pid_t pid = fork();
 
-	/* Whatever was asked (a request fits one read here), the same nonsense back. */
-	if (n > 0 && memmem(buf, (size_t)n, "\r\n\r\n", 4) && write(fd, garbage, strlen(garbage)) < 0)
-		n = 0;
-	if (n <= 0 || memmem(buf, (size_t)n, "\r\n\r\n", 4)) {
-		loop_del(l, fd);
-		close(fd);
+	if (pid)
+		return pid;
+	signal(SIGPIPE, SIG_IGN);
+	memset(chunk, 'x', sizeof(chunk));
+	for (;;) {
+		int c = accept(lfd, NULL, NULL);
+		char buf[4096];
+		size_t left = fill;
+		bool ok;
+
+		if (c < 0)
+			_exit(0);
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		ok = read(c, buf, sizeof(buf)) > 0 && write(c, answer, strlen(answer)) > 0;
+		while (ok && left) {
+			ssize_t n = write(c, chunk, left < sizeof(chunk) ? left : sizeof(chunk));
+
+			ok = n > 0;
+			left -= ok ? (size_t)n : 0;
+		}
+		/* Read what the client still sends, so closing does not reset what it has not read. */
+		shutdown(c, SHUT_WR);
+		while (read(c, buf, sizeof(buf)) > 0)
+			;
+		close(c);
 	}
 }
 
-static void on_garbage_accept(struct loop *l, int fd, uint32_t events, void *arg)
+static void stop_child(pid_t pid)
 {
-	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-	if (c >= 0 && loop_add(l, c, EPOLLIN, on_garbage_conn, NULL))
-		close(c);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 }
 
 static void test_garbage_member(void)
@@ -836,39 +909,50 @@ static void test_garbage_member(void)
 	struct etcd *e = NULL;
 	struct wlog l;
 	struct res r;
+	pid_t child = -1;
 	int lfd;
 
 	NEED_CLUSTER();
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (!ASSERT_TRUE(lfd >= 0, "socket") ||
 	    !ASSERT_OK(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), "bind an ephemeral port") ||
 	    !ASSERT_OK(listen(lfd, 16), "listen") ||
-	    !ASSERT_OK(getsockname(lfd, (struct sockaddr *)&sa, &sl), "port") ||
-	    !ASSERT_OK(loop_add(&lp, lfd, EPOLLIN, on_garbage_accept, NULL), "serve"))
+	    !ASSERT_OK(getsockname(lfd, (struct sockaddr *)&sa, &sl), "port"))
 		goto out;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
-	e = client(m, 1, 2000, NULL, NULL, NULL);
+	e = client(m, 1, 3000, NULL, NULL, NULL);
 	if (!ASSERT_TRUE(e != NULL, "client"))
 		goto out;
 	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
-		garbage = answers[i];
+		child = garbage_member(lfd, answers[i], 0);
 		ASSERT_ERR(put(e, "k", "v", 0, &r), -EPROTO, "put");
 		ASSERT_TRUE(strstr(r.msg, url) != NULL, r.msg);
-		printf("# %s\n", r.msg);
 		ASSERT_ERR(get(e, "k", true, 0, &r), -EPROTO, "range");
+		if (i == 1) {
+			ASSERT_OK(watch(e, "k", 0, &l), "watch");
+			ASSERT_TRUE(run_until(e, &l.lost, 5000), "lost");
+			ASSERT_EQ(l.lost_err, -EPROTO, "-EPROTO");
+			printf("# %s\n", l.lost_msg);
+			etcd_watch_cancel(l.w);
+		}
+		stop_child(child);
 	}
-	garbage = answers[1];
+	/* Answers past the bounds: 64 MiB for a range, 16 MiB for one line of a watch. */
+	child = garbage_member(lfd, "HTTP/1.1 200 OK\r\nContent-Length: 80000000\r\n\r\n", 80000000);
+	ASSERT_ERR(get(e, "k", true, 0, &r), -EMSGSIZE, "a range answer over 64 MiB");
+	printf("# %s\n", r.msg);
+	stop_child(child);
+	child = garbage_member(lfd, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", 20000000);
 	ASSERT_OK(watch(e, "k", 0, &l), "watch");
-	ASSERT_TRUE(run_until(e, &l.lost, 5000), "lost");
-	ASSERT_EQ(l.lost_err, -EPROTO, "-EPROTO");
+	ASSERT_TRUE(run_until(e, &l.lost, 10000), "lost");
+	ASSERT_EQ(l.lost_err, -EMSGSIZE, "a watch line over 16 MiB");
 	printf("# %s\n", l.lost_msg);
 	etcd_watch_cancel(l.w);
 out:
+	stop_child(child);
 	etcd_free(e);
-	if (lfd >= 0) {
-		loop_del(&lp, lfd);
+	if (lfd >= 0)
 		close(lfd);
-	}
 }
 
 static struct test_case tests[] = {
@@ -879,11 +963,12 @@ static struct test_case tests[] = {
 	{ "writes to one key in order, others in parallel", test_order },
 	{ "watch delivers puts and deletes in order", test_watch_order },
 	{ "watch resumes when its member is killed, each event once", test_watch_resume },
+	{ "a quiet watch resumes from etcd's progress notices", test_watch_progress },
 	{ "compacted revision: range and watch -ESTALE", test_compacted },
 	{ "a stopped member times out, the next one answers", test_timeout },
 	{ "every member down: -EHOSTUNREACH, then back", test_all_down },
 	{ "TLS with client certificates; wrong CA refused", test_tls },
-	{ "a member answering garbage: -EPROTO", test_garbage_member },
+	{ "a member answering garbage or too much: -EPROTO, -EMSGSIZE", test_garbage_member },
 };
 
 TEST_MAIN(tests)

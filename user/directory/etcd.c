@@ -66,12 +66,26 @@ int etcd_pick_member(const struct etcd *e, uint32_t tried)
 	return -1;
 }
 
+/* Logged when a member goes from answering to not and back, not at every retry. */
 void etcd_member_failed(struct etcd *e, size_t m, const char *why)
 {
-	if (m != e->cur || e->n_members < 2)
+	bool was_up = !(e->down & (1u << m));
+
+	e->down |= 1u << m;
+	if (m == e->cur && e->n_members > 1)
+		e->cur = (m + 1) % e->n_members;
+	if (was_up && e->cur != m)
+		pr_info("etcd: %s; now using %s\n", why, e->members[e->cur]);
+	else if (was_up)
+		pr_info("etcd: %s\n", why);
+}
+
+void etcd_member_ok(struct etcd *e, size_t m)
+{
+	if (!(e->down & (1u << m)))
 		return;
-	e->cur = (m + 1) % e->n_members;
-	pr_info("etcd: %s; now using %s\n", why, e->members[e->cur]);
+	e->down &= ~(1u << m);
+	pr_info("etcd: %s answers again\n", e->members[m]);
 }
 
 const char *etcd_member(const struct etcd *e)
@@ -320,6 +334,7 @@ static void on_done(int err, long status, const char *body, size_t len, const ch
 		complete_err(q, ret != -EHOSTUNREACH ? ret : q->err ? q->err : -EHOSTUNREACH, why);
 		return;
 	}
+	etcd_member_ok(e, q->member);
 	etcd_msg_reply(q->op, status, body, len, &rep);
 	if (rep.res.err) {
 		snprintf(why, sizeof(why), "%s at %s: %s", etcd_op_name(q->op), url, rep.msg);

@@ -21,6 +21,7 @@ struct etcd {
 	char *members[ETCD_MAX_MEMBERS];
 	size_t n_members;
 	size_t cur;			/* the member requests go to first */
+	uint32_t down;			/* members that failed last time (logged once) */
 	int timeout_ms;
 	struct etcd_request *reqs;	/* in the order they were queued */
 	struct etcd_request *reqs_tail;
@@ -34,6 +35,8 @@ int64_t etcd_now_ms(void);
 int etcd_pick_member(const struct etcd *e, uint32_t tried);
 /* Member m did not answer: if it is the current one, the next one is. */
 void etcd_member_failed(struct etcd *e, size_t m, const char *why);
+/* Member m answered. */
+void etcd_member_ok(struct etcd *e, size_t m);
 
 /* etcd_watch.c: the watches' part of etcd_next_timeout_ms/etcd_tick/etcd_free. */
 int64_t etcd_watch_due(const struct etcd *e);	/* the earliest ms a watch needs, -1: none */

@@ -585,11 +585,12 @@ static int read_events(const struct jv *res, struct etcd_watch_msg *m)
 	if (ret || !n)
 		return ret;
 	ret = read_kvs(evs, "kv", &kvs, &m->bytes, m->msg);
-	if (ret)
-		return ret;
+	if (ret || !kvs)
+		return ret ?: -ENOMEM;
 	m->events = calloc(n, sizeof(*m->events));
 	if (!m->events) {
 		free(kvs);
+		snprintf(m->msg, MSG_SIZE, "out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n && !ret; i++) {

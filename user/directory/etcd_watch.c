@@ -157,6 +157,7 @@ static void on_line(const char *line, size_t len, void *arg)
 		lose(w, -EIO, "watch at %s canceled: %s", url, m.msg);
 	} else {
 		if (m.created && !w->created) {
+			etcd_member_ok(e, w->member);
 			w->created = true;
 			w->open_by = -1;
 			w->tried = 1u << w->member;
@@ -178,6 +179,12 @@ static void on_end(int err, long status, const char *body, size_t len, const cha
 	w->http = NULL;
 	if (w->stopped)
 		return;
+	if (err == -EMSGSIZE || err == -ENOMEM) {
+		/* Every member would send the same batch: no use going round. */
+		lose(w, err, "watch at %s: %s", w->e->members[w->member], msg);
+		etcd_watch_sweep(w->e);
+		return;
+	}
 	if (err || status == 200) {
 		stream_failed(w, err ? msg : "the watch stream ended");
 		etcd_watch_sweep(w->e);
