@@ -46,7 +46,7 @@ TEST_BPF_OBJS := empty veth_observe wg_observe
 # userspace sources by folder (user/FOLDER/NAME.c), one folder per part:
 # lib (shared by every binary), core (the agent), dns (the shim), mesh
 # (WireGuard and the mesh datapath), fleet (the fleet state), ctl (warrenctl).
-LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports
+LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports lib/hist
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
@@ -56,9 +56,12 @@ CORE_SRCS_DNS_FAST := core/dnsfast
 MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/mesh_mtu mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
 CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
 	core/project core/naming core/status core/server core/vanish
-CORE_SRCS += core/attachment
+CORE_SRCS += core/attachment core/counters
 CORE_SRCS += $(CORE_SRCS_DNS_FAST)
-AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend
+# The Prometheus endpoint: HTTP server, request parser, exposition writer, what is gathered.
+METRICS_SRCS := metrics/metrics_http metrics/metrics_http_parse metrics/metrics_expo \
+	metrics/metrics_collect
+AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) $(METRICS_SRCS) core/warrend
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
 	ctl/ctl_status ctl/ctl_fleet ctl/warrenctl
 # The CNI plugin: talks to warrend with warrenctl's client, JSON through lib/json.
