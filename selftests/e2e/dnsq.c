@@ -4,10 +4,13 @@
  * (malformed on purpose, if the test wants), and summarise the reply.
  * dig cannot send broken packets; this can.
  *
- *   warren-dnsq [--tcp] [--timeout-ms N] ADDR PORT HEX
+ *   warren-dnsq [--tcp] [--timeout-ms N] [--canon] ADDR PORT HEX
  *
  * Prints "rcode=R qr=1 aa=A tc=T qd=N an=N ns=N ar=N len=L" and exits 0,
  * or prints "noanswer" and exits 1 when nothing came back in time.
+ * --canon adds a line "canon=HEX": the whole reply with its answer
+ * records sorted, so two servers' replies compare equal when they differ
+ * only by the rotation (a reply this cannot walk is printed as it is).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,24 +46,96 @@ static int read_full(int fd, unsigned char *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
+/* Offset past the name at off, or -1 (pointers end a name: nothing follows them). */
+static int skip_name(const unsigned char *m, int len, int off)
+{
+	while (off < len) {
+		unsigned char l = m[off];
+
+		if ((l & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : -1;
+		if (l & 0xc0)
+			return -1;
+		off += 1 + l;
+		if (l == 0)
+			return off <= len ? off : -1;
+	}
+	return -1;
+}
+
+struct rr_span {
+	const unsigned char *p;
+	int len;
+};
+
+static int rr_cmp(const void *a, const void *b)
+{
+	const struct rr_span *x = a, *y = b;
+	int n = x->len < y->len ? x->len : y->len, c = memcmp(x->p, y->p, (size_t)n);
+
+	return c ? c : x->len - y->len;
+}
+
+/* The reply with its answer section sorted, as hex on one line. */
+static void print_canon(const unsigned char *m, int len)
+{
+	static struct rr_span rr[4096];
+	int qd = m[4] << 8 | m[5], an = m[6] << 8 | m[7], off = 12, start, i;
+
+	for (i = 0; i < qd && off >= 0; i++) {
+		off = skip_name(m, len, off);
+		off = off >= 0 && off + 4 <= len ? off + 4 : -1;
+	}
+	start = off;
+	for (i = 0; i < an && i < 4096 && off >= 0; i++) {
+		int o = skip_name(m, len, off);
+
+		if (o < 0 || o + 10 > len || o + 10 + (m[o + 8] << 8 | m[o + 9]) > len) {
+			off = -1;
+			break;
+		}
+		rr[i].p = m + off;
+		rr[i].len = o + 10 + (m[o + 8] << 8 | m[o + 9]) - off;
+		off += rr[i].len;
+	}
+	printf("canon=");
+	if (off < 0 || i != an) {
+		for (i = 0; i < len; i++)
+			printf("%02x", m[i]);
+		printf("\n");
+		return;
+	}
+	qsort(rr, (size_t)an, sizeof(rr[0]), rr_cmp);
+	for (i = 0; i < start; i++)
+		printf("%02x", m[i]);
+	for (int r = 0; r < an; r++)
+		for (i = 0; i < rr[r].len; i++)
+			printf("%02x", rr[r].p[i]);
+	for (i = off; i < len; i++)
+		printf("%02x", m[i]);
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	static unsigned char q[65536], a[65536];
 	struct sockaddr_storage ss = {};
-	int tcp = 0, timeout = 2000, i = 1, fd, n;
+	int tcp = 0, canon = 0, timeout = 2000, i = 1, fd, n;
 	size_t qlen = 0;
 	socklen_t sl;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--tcp"))
 			tcp = 1;
+		else if (!strcmp(argv[i], "--canon"))
+			canon = 1;
 		else if (!strcmp(argv[i], "--timeout-ms") && i + 1 < argc)
 			timeout = atoi(argv[++i]);
 		else
 			break;
 	}
 	if (argc - i != 3) {
-		fprintf(stderr, "usage: warren-dnsq [--tcp] [--timeout-ms N] ADDR PORT HEX\n");
+		fprintf(stderr, "usage: warren-dnsq [--tcp] [--timeout-ms N] [--canon] ADDR PORT HEX\n");
 		return 2;
 	}
 	for (const char *h = argv[i + 2]; h[0] && h[1] && qlen < sizeof(q); h += 2) {
@@ -113,6 +188,8 @@ int main(int argc, char **argv)
 	printf("rcode=%d qr=%d aa=%d tc=%d qd=%d an=%d ns=%d ar=%d len=%d\n", a[3] & 0xf,
 	       a[2] >> 7, (a[2] >> 2) & 1, (a[2] >> 1) & 1, a[4] << 8 | a[5], a[6] << 8 | a[7],
 	       a[8] << 8 | a[9], a[10] << 8 | a[11], n);
+	if (canon)
+		print_canon(a, n);
 	close(fd);
 	return 0;
 }
