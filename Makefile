@@ -68,10 +68,14 @@ CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint c
 CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent cni/cni_main
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
 	test_dns_wire test_dns_answer test_dns_srv test_json
+UNIT_TESTS += test_metrics_expo test_metrics_http
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
+UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_http metrics/metrics_http_parse
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
 FUZZ_TARGETS += fuzz_cni
+FUZZ_TARGETS += fuzz_metrics_http
+FUZZ_LINK_fuzz_metrics_http := metrics/metrics_http_parse
 FUZZ_LINK_fuzz_cni := cni/cni_config cni/cni_result lib/json lib/names lib/kv
 FUZZ_LIBS_fuzz_cni := -ljson-c
 FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names lib/ports
