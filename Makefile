@@ -46,7 +46,7 @@ TEST_BPF_OBJS := empty veth_observe wg_observe
 # userspace sources by folder (user/FOLDER/NAME.c), one folder per part:
 # lib (shared by every binary), core (the agent), dns (the shim), mesh
 # (WireGuard and the mesh datapath), fleet (the fleet state), ctl (warrenctl).
-LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports lib/hist
+LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports lib/base64 lib/hist
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
@@ -61,19 +61,29 @@ CORE_SRCS += $(CORE_SRCS_DNS_FAST)
 # The Prometheus endpoint: HTTP server, request parser, exposition writer, what is gathered.
 METRICS_SRCS := metrics/metrics_http metrics/metrics_http_parse metrics/metrics_expo \
 	metrics/metrics_collect
+# The etcd v3 client (the fleet directory's store); libcurl only in directory/etcd_http,
+# so only warrend links it.
+ETCD_SRCS := directory/etcd_msg directory/etcd_http directory/etcd directory/etcd_watch
+DIRECTORY_LDLIBS := -lcurl
 AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) $(METRICS_SRCS) core/warrend
+AGENT_SRCS += $(ETCD_SRCS)
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
 	ctl/ctl_status ctl/ctl_fleet ctl/warrenctl
 # The CNI plugin: talks to warrend with warrenctl's client, JSON through lib/json.
 CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent cni/cni_main
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
 	test_dns_wire test_dns_answer test_dns_srv test_json
+UNIT_TESTS += test_base64 test_etcd_msg
 UNIT_TESTS += test_metrics_expo test_metrics_http
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
+UNIT_LINK += directory/etcd_msg
 UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_http metrics/metrics_http_parse
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
 FUZZ_TARGETS += fuzz_cni
+FUZZ_TARGETS += fuzz_etcd_msg
+FUZZ_LINK_fuzz_etcd_msg := directory/etcd_msg lib/json lib/base64
+FUZZ_LIBS_fuzz_etcd_msg := -ljson-c
 FUZZ_TARGETS += fuzz_metrics_http
 FUZZ_LINK_fuzz_metrics_http := metrics/metrics_http_parse
 FUZZ_LINK_fuzz_cni := cni/cni_config cni/cni_result lib/json lib/names lib/kv
@@ -138,7 +148,7 @@ $(O)/san/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(O)/.deps
 
 $(O)/warrend: $(patsubst %,$(O)/user/%.o,$(AGENT_SRCS))
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) $(DIRECTORY_LDLIBS) -o $@
 
 $(O)/warrenctl: $(patsubst %,$(O)/user/%.o,$(CTL_SRCS))
 	$(call msg,LINK,$@)
@@ -157,7 +167,8 @@ $(O)/selftests/unit/%: selftests/unit/%.c selftests/test.h $(wildcard selftests/
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(UNIT_LINK)) $(USER_LDLIBS) -o $@
 
-PROG_TEST_DEPS := selftests/progs/fixture.c selftests/progs/packets.c selftests/test.h \
+PROG_TEST_DEPS := selftests/progs/fixture.c selftests/progs/packets.c selftests/progs/events.c \
+	selftests/test.h \
 	$(wildcard selftests/progs/*.h) $(SKELS) $(TEST_SKELS)
 
 $(O)/selftests/test_progs: selftests/progs/test_progs.c $(PROG_TEST_DEPS)
@@ -171,6 +182,11 @@ $(O)/selftests/test_mesh_progs: selftests/progs/test_mesh_progs.c $(PROG_TEST_DE
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
 
 $(O)/selftests/test_reply_progs: selftests/progs/test_reply_progs.c $(PROG_TEST_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
+
+$(O)/selftests/test_event_progs: selftests/progs/test_event_progs.c $(PROG_TEST_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(filter %.c,$^) user/lib/log.c $(USER_LDLIBS) -o $@
@@ -200,6 +216,16 @@ $(O)/selftests/warren-probe-static: $(wildcard selftests/e2e/probe/*.c) selftest
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -static -std=gnu11 $(WARN) -D_GNU_SOURCE $(filter %.c,$^) -o $@
 
+# The etcd client against a real cluster (test_etcd_client.sh), built with the sanitizers
+# (-lbpf: lib/log routes libbpf's messages).
+ETCD_TEST_LINK := $(ETCD_SRCS) core/loop lib/json lib/base64 lib/log
+$(O)/selftests/warren-etcd-test: selftests/e2e/etcd_client_test.c selftests/test.h \
+		$(patsubst %,$(O)/san/%.o,$(ETCD_TEST_LINK))
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(ETCD_TEST_LINK)) \
+		-ljson-c -lbpf $(DIRECTORY_LDLIBS) -o $@
+
 $(O)/selftests/warren-dnsq: selftests/e2e/dnsq.c | $(O)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -223,8 +249,10 @@ $(O)/selftests/fuzz/%: selftests/fuzz/%.c $$(addprefix user/,$$(addsuffix .c,$$(
 
 tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_progs \
 	$(O)/selftests/test_mesh_progs $(O)/selftests/test_reply_progs $(O)/selftests/test_dns_fast \
+	$(O)/selftests/test_event_progs \
 	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
 	$(O)/selftests/warren-musl-resolve $(O)/selftests/warren-probe-static \
+	$(O)/selftests/warren-etcd-test \
 	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))
 
 # Both halves run even when the first fails, so one run shows every failure.

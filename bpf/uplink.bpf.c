@@ -25,7 +25,8 @@
  * match; nothing else needs an exception.
  *
  * All drops count in warren_counters[WARREN_ENV_NONE] (no environment
- * can be blamed for them). Fragments after the first carry no UDP header
+ * can be blamed for them): receive drops as WARREN_DIR_FROM_UPLINK, transmit
+ * drops as WARREN_DIR_FROM_HOST (the host stack sent them). Fragments after the first carry no UDP header
  * and pass the receive guard; WireGuard itself authenticates every packet
  * that does. Not looked into: fabric packets inside another tunnel
  * (GRE, VXLAN, IP-in-IP) that someone builds over the underlay.
@@ -134,7 +135,7 @@ static __always_inline int uplink_v6(struct cursor *c)
  * 802.1ad), as an uplink on a trunk carries; c is left at the L3 header.
  * A tag the driver took out of the packet (skb->vlan_tci) is not in it.
  */
-static __always_inline __be16 l2_walk(struct cursor *c)
+static __always_inline __be16 l2_walk(struct cursor *c, __u32 *l3)
 {
 	struct ethhdr *eth = parse_eth(c);
 	__be16 proto;
@@ -142,6 +143,7 @@ static __always_inline __be16 l2_walk(struct cursor *c)
 	if (!eth)
 		return 0;
 	proto = eth->h_proto;
+	*l3 = ETH_HLEN;
 #pragma unroll
 	for (int i = 0; i < 2; i++) {
 		struct vlan_hdr *vh = c->pos;
@@ -152,13 +154,14 @@ static __always_inline __be16 l2_walk(struct cursor *c)
 			return 0;
 		proto = vh->h_vlan_encapsulated_proto;
 		c->pos = vh + 1;
+		*l3 += sizeof(*vh);
 	}
 	return proto;
 }
 
-static __always_inline int uplink_in(struct cursor *c)
+static __always_inline int uplink_in(struct cursor *c, __u32 *l3)
 {
-	__be16 proto = l2_walk(c);
+	__be16 proto = l2_walk(c, l3);
 
 	if (proto == bpf_htons(ETH_P_IP))
 		return uplink_v4(c);
@@ -174,11 +177,12 @@ int warren_uplink(struct xdp_md *ctx)
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	int reason = uplink_in(&c);
+	__u32 l3 = EV_NO_L3;
+	int reason = uplink_in(&c, &l3);
 
 	if (reason < 0)
 		return XDP_PASS;
-	drop(WARREN_ENV_NONE, reason);
+	drop(WARREN_DIR_FROM_UPLINK, WARREN_ENV_NONE, reason, EV_PKT_XDP(ctx, l3));
 	return XDP_DROP;
 }
 
@@ -191,12 +195,16 @@ int warren_uplink(struct xdp_md *ctx)
 SEC("tc")
 int warren_ul_in(struct __sk_buff *skb)
 {
+	__u32 l3 = EV_NO_L3;
 	struct cursor c;
 	int reason;
 
 	cursor_init(&c, skb);
-	reason = uplink_in(&c);
-	return reason < 0 ? WARREN_PASS : drop(WARREN_ENV_NONE, reason);
+	reason = uplink_in(&c, &l3);
+	if (reason < 0)
+		return WARREN_PASS;
+	return drop(WARREN_DIR_FROM_UPLINK, WARREN_ENV_NONE, reason,
+		    EV_PKT(skb, l3, WARREN_ENV_NONE, WARREN_ENV_NONE));
 }
 
 /* --- transmit: warren_ul_out ------------------------------------------------ */
@@ -249,20 +257,23 @@ static __always_inline int leaks6(struct cursor *c)
 SEC("tc")
 int warren_ul_out(struct __sk_buff *skb)
 {
+	__u32 l3 = EV_NO_L3;
 	struct cursor c;
 	__be16 proto;
 	int leak = 0;
 
 	cursor_init(&c, skb);
-	proto = l2_walk(&c);
+	proto = l2_walk(&c, &l3);
 	if (proto == bpf_htons(ETH_P_IP))
 		leak = leaks4(&c);
 	else if (proto == bpf_htons(ETH_P_IPV6))
 		leak = leaks6(&c);
 	/* Fail closed: an IP packet whose addresses cannot be read does not leave. */
 	if (leak < 0)
-		return drop(WARREN_ENV_NONE, WARREN_DROP_MALFORMED);
+		return drop(WARREN_DIR_FROM_HOST, WARREN_ENV_NONE, WARREN_DROP_MALFORMED,
+			    EV_PKT(skb, EV_NO_L3, WARREN_ENV_NONE, WARREN_ENV_NONE));
 	if (leak)
-		return drop(WARREN_ENV_NONE, WARREN_DROP_PLAINTEXT_OUT);
+		return drop(WARREN_DIR_FROM_HOST, WARREN_ENV_NONE, WARREN_DROP_PLAINTEXT_OUT,
+			    EV_PKT(skb, l3, WARREN_ENV_NONE, WARREN_ENV_NONE));
 	return WARREN_PASS;
 }

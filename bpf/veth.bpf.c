@@ -51,16 +51,19 @@ static __always_inline int deliver(struct __sk_buff *skb, struct ethhdr *eth,
 		 * which drops the MAC header (it is L3) and picks the peer by
 		 * allowed-ips, i.e. by the destination's host prefix.
 		 */
-		count_delivered(env_id, skb->len);
+		count_delivered(env_id, WARREN_PATH_MESH, skb->len,
+				EV_PKT(skb, ETH_HLEN, env_id, dst->env_id));
 		observe_redirect(dst->ifindex);
 		return bpf_redirect(dst->ifindex, 0);
 	}
 	if (!(dst->flags & WARREN_EP_LOCAL))
-		return drop(env_id, WARREN_DROP_NO_ENDPOINT);
+		return drop(WARREN_DIR_FROM_WL, env_id, WARREN_DROP_NO_ENDPOINT,
+			    EV_PKT(skb, ETH_HLEN, env_id, dst->env_id));
 
 	__builtin_memcpy(eth->h_dest, dst->dst_mac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, dst->src_mac, ETH_ALEN);
-	count_delivered(env_id, skb->len);
+	count_delivered(env_id, WARREN_PATH_LOCAL, skb->len,
+			EV_PKT(skb, ETH_HLEN, env_id, dst->env_id));
 	observe_redirect(dst->ifindex);
 	return bpf_redirect_peer(dst->ifindex, 0);
 }
@@ -69,18 +72,18 @@ static __always_inline int deliver(struct __sk_buff *skb, struct ethhdr *eth,
  * A refused pair. An address of the sender's own environment whose
  * endpoint is gone answers at once (reply.h); any other refusal, and a
  * reply past the rate limit, is a silent drop: nothing tells another
- * environment whether an address is or was in use. Counted either way.
+ * environment whether an address is or was in use. Counted either way,
+ * before a reply overwrites the packet the event describes.
  */
 static __always_inline int refuse(struct __sk_buff *skb, const struct warren_endpoint *src,
 				  const struct warren_endpoint *dst, int reason, void *iph, bool v6)
 {
-	int ret = TC_ACT_SHOT;
-
+	drop(WARREN_DIR_FROM_WL, src->env_id, reason,
+	     EV_PKT(skb, ETH_HLEN, src->env_id, dst ? dst->env_id : WARREN_ENV_NONE));
 	if (reason == WARREN_DROP_NO_ENDPOINT && dst && (dst->flags & WARREN_EP_GONE) &&
 	    dst->env_id == src->env_id)
-		ret = v6 ? refuse6(skb, iph, src->env_id) : refuse4(skb, iph, src->env_id);
-	drop(src->env_id, reason);
-	return ret;
+		return v6 ? refuse6(skb, iph, src->env_id) : refuse4(skb, iph, src->env_id);
+	return TC_ACT_SHOT;
 }
 
 /*
@@ -93,19 +96,16 @@ static __always_inline int refuse(struct __sk_buff *skb, const struct warren_end
 static __always_inline int check_tunnel(struct __sk_buff *skb, const struct warren_endpoint *dst,
 					__u32 env_id, void *iph, bool v6)
 {
-	int ret;
 	__u32 mtu;
 
 	if (!(dst->flags & WARREN_EP_REMOTE) || fits_device(skb, dst->ifindex, &mtu))
 		return -1;
-	if (v6)
-		ret = too_big6(skb, iph, env_id, mtu);
-	else if (((struct iphdr *)iph)->frag_off & bpf_htons(IP_DF_R))
-		ret = too_big4(skb, iph, env_id, mtu);
-	else
+	if (!v6 && !(((struct iphdr *)iph)->frag_off & bpf_htons(IP_DF_R)))
 		return -1;
-	drop(env_id, WARREN_DROP_TOO_BIG);
-	return ret;
+	/* Counted first: the error is written over the packet the event describes. */
+	drop(WARREN_DIR_FROM_WL, env_id, WARREN_DROP_TOO_BIG,
+	     EV_PKT(skb, ETH_HLEN, env_id, dst->env_id));
+	return v6 ? too_big6(skb, iph, env_id, mtu) : too_big4(skb, iph, env_id, mtu);
 }
 
 /* A header cut short or invalid, counted against the sending interface. */
@@ -114,7 +114,10 @@ static __always_inline int drop_malformed(struct __sk_buff *skb)
 	__u32 ifindex = skb->ifindex;
 	struct warren_iface *iface = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
 
-	return drop(iface ? iface->env_id : WARREN_ENV_NONE, WARREN_DROP_MALFORMED);
+	__u32 env_id = iface ? iface->env_id : WARREN_ENV_NONE;
+
+	return drop(WARREN_DIR_FROM_WL, env_id, WARREN_DROP_MALFORMED,
+		    EV_PKT(skb, EV_NO_L3, env_id, WARREN_ENV_NONE));
 }
 
 /*
@@ -127,8 +130,21 @@ static __always_inline int drop_spoofed(struct __sk_buff *skb)
 	struct warren_iface *iface = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
 
 	if (!iface)
-		return drop(WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE);
-	return drop(iface->env_id, WARREN_DROP_SPOOFED);
+		return drop(WARREN_DIR_FROM_WL, WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE,
+			    EV_PKT(skb, ETH_HLEN, WARREN_ENV_NONE, WARREN_ENV_NONE));
+	return drop(WARREN_DIR_FROM_WL, iface->env_id, WARREN_DROP_SPOOFED,
+		    EV_PKT(skb, ETH_HLEN, iface->env_id, WARREN_ENV_NONE));
+}
+
+/*
+ * A workload's packet to a public address: the host stack routes (and
+ * NATs) it out of the fabric. Counted as the egress it is.
+ */
+static __always_inline int egress(struct __sk_buff *skb, __u32 env_id)
+{
+	count_delivered(env_id, WARREN_PATH_EGRESS, skb->len,
+			EV_PKT(skb, ETH_HLEN, env_id, WARREN_ENV_NONE));
+	return WARREN_PASS;
 }
 
 /* The sender is the endpoint in the slot its source names, attached here. */
@@ -152,7 +168,7 @@ static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
 	if (!owns(src, skb, WARREN_EP_HAS_V4))
 		return drop_spoofed(skb);
 	if (!in_fabric4(iph->daddr))
-		return WARREN_PASS;
+		return egress(skb, src->env_id);
 
 	dst = lookup_ep4(iph->daddr);
 	/*
@@ -165,7 +181,8 @@ static __always_inline int from_wl_v4(struct __sk_buff *skb, struct cursor *c,
 	if (reason >= 0)
 		return refuse(skb, src, dst, reason, iph, false);
 	if (iph->ttl <= 1)
-		return drop(src->env_id, WARREN_DROP_TTL);
+		return drop(WARREN_DIR_FROM_WL, src->env_id, WARREN_DROP_TTL,
+			    EV_PKT(skb, ETH_HLEN, src->env_id, dst->env_id));
 	verdict = check_tunnel(skb, dst, src->env_id, iph, false);
 	if (verdict >= 0)
 		return verdict;
@@ -194,7 +211,7 @@ static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
 	if (!owns(src, skb, WARREN_EP_HAS_V6))
 		return drop_spoofed(skb);
 	if (!in_fabric6(&ip6h->daddr))
-		return WARREN_PASS;
+		return egress(skb, src->env_id);
 
 	dst = lookup_ep6(&ip6h->daddr);
 	if (dst && (dst->flags & WARREN_EP_HOST))
@@ -203,7 +220,8 @@ static __always_inline int from_wl_v6(struct __sk_buff *skb, struct cursor *c,
 	if (reason >= 0)
 		return refuse(skb, src, dst, reason, ip6h, true);
 	if (ip6h->hop_limit <= 1)
-		return drop(src->env_id, WARREN_DROP_TTL);
+		return drop(WARREN_DIR_FROM_WL, src->env_id, WARREN_DROP_TTL,
+			    EV_PKT(skb, ETH_HLEN, src->env_id, dst->env_id));
 	verdict = check_tunnel(skb, dst, src->env_id, ip6h, true);
 	if (verdict >= 0)
 		return verdict;
@@ -238,18 +256,30 @@ int warren_from_wl(struct __sk_buff *skb)
  * host, NATed egress replies) pass; a fabric source must be an endpoint
  * of the same environment, and a build-phase workload gets none.
  */
-static __always_inline int to_wl_check(const struct warren_iface *dst,
+static __always_inline int to_wl_check(struct __sk_buff *skb, const struct warren_iface *dst,
 				       const struct warren_endpoint *src)
 {
+	int reason;
+
 	if (src && (src->flags & WARREN_EP_HOST))
 		return WARREN_PASS;
 	if (!src || !src->ifindex)
-		return drop(dst->env_id, WARREN_DROP_UNKNOWN_SOURCE);
-	if (src->env_id != dst->env_id)
-		return drop(dst->env_id, WARREN_DROP_CROSS_ENV);
-	if ((src->flags & WARREN_EP_BUILD) || (dst->flags & WARREN_IF_BUILD))
-		return drop(dst->env_id, WARREN_DROP_BUILD);
-	return WARREN_PASS;
+		reason = WARREN_DROP_UNKNOWN_SOURCE;
+	else if (src->env_id != dst->env_id)
+		reason = WARREN_DROP_CROSS_ENV;
+	else if ((src->flags & WARREN_EP_BUILD) || (dst->flags & WARREN_IF_BUILD))
+		reason = WARREN_DROP_BUILD;
+	else
+		return WARREN_PASS;
+	return drop(WARREN_DIR_FROM_HOST, dst->env_id, reason,
+		    EV_PKT(skb, ETH_HLEN, src ? src->env_id : WARREN_ENV_NONE, dst->env_id));
+}
+
+/* A packet into a workload that is no IP packet we can read. */
+static __always_inline int to_wl_malformed(struct __sk_buff *skb, __u32 env_id)
+{
+	return drop(WARREN_DIR_FROM_HOST, env_id, WARREN_DROP_MALFORMED,
+		    EV_PKT(skb, EV_NO_L3, WARREN_ENV_NONE, env_id));
 }
 
 SEC("tc")
@@ -264,28 +294,29 @@ int warren_to_wl(struct __sk_buff *skb)
 
 	dst = bpf_map_lookup_elem(&warren_ifaces, &ifindex);
 	if (!dst)
-		return drop(WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE);
+		return drop(WARREN_DIR_FROM_HOST, WARREN_ENV_NONE, WARREN_DROP_UNKNOWN_IFACE,
+			    EV_PKT(skb, EV_NO_L3, WARREN_ENV_NONE, WARREN_ENV_NONE));
 
 	cursor_init(&c, skb);
 	eth = parse_eth(&c);
 	if (!eth)
-		return drop(dst->env_id, WARREN_DROP_MALFORMED);
+		return to_wl_malformed(skb, dst->env_id);
 
 	switch (eth->h_proto) {
 	case bpf_htons(ETH_P_IP):
 		iph = parse_ipv4(&c);
 		if (!iph)
-			return drop(dst->env_id, WARREN_DROP_MALFORMED);
+			return to_wl_malformed(skb, dst->env_id);
 		if (!in_fabric4(iph->saddr))
 			return WARREN_PASS;
-		return to_wl_check(dst, lookup_ep4(iph->saddr));
+		return to_wl_check(skb, dst, lookup_ep4(iph->saddr));
 	case bpf_htons(ETH_P_IPV6):
 		ip6h = parse_ipv6(&c);
 		if (!ip6h)
-			return drop(dst->env_id, WARREN_DROP_MALFORMED);
+			return to_wl_malformed(skb, dst->env_id);
 		if (!in_fabric6(&ip6h->saddr))
 			return WARREN_PASS;
-		return to_wl_check(dst, lookup_ep6(&ip6h->saddr));
+		return to_wl_check(skb, dst, lookup_ep6(&ip6h->saddr));
 	default:
 		return WARREN_PASS;
 	}

@@ -144,21 +144,146 @@ struct warren_ratelimit {
 	__u64 credit_ns;
 };
 
-/* warren_counters: per-CPU array indexed by env_id. */
+/*
+ * How a packet the datapath let through left it: the accounting a platform
+ * bills by (internal traffic is free, egress is not). Order is ABI:
+ * append only; user/core/maps.c has the names.
+ */
+enum warren_path {
+	WARREN_PATH_LOCAL = 0,		/* to a workload on this host (bpf_redirect_peer) */
+	WARREN_PATH_MESH = 1,		/* to another host's workload, into WireGuard */
+	WARREN_PATH_EGRESS = 2,		/* out of the fabric: to the host stack, a public address */
+	/*
+	 * From another host's workload, out of WireGuard into one here: the
+	 * other end of a MESH packet, kept apart so that what an environment
+	 * sends is MESH alone, and a fleet-wide sum does not count it twice.
+	 */
+	WARREN_PATH_MESH_IN = 3,
+	WARREN_PATH__MAX = 4,
+};
+
+/* Where a refused packet came from: which program refused it. Order is ABI. */
+enum warren_dir {
+	WARREN_DIR_FROM_WL = 0,		/* sent by a workload (warren_from_wl) */
+	WARREN_DIR_FROM_MESH = 1,	/* out of WireGuard (warren_wg_in) */
+	WARREN_DIR_FROM_UPLINK = 2,	/* received on the underlay (warren_uplink, warren_ul_in) */
+	/*
+	 * From the host stack: into a workload (warren_to_wl), or out of the
+	 * underlay (warren_ul_out, the transmit guard).
+	 */
+	WARREN_DIR_FROM_HOST = 3,
+	WARREN_DIR__MAX = 4,
+};
+
+/*
+ * warren_counters: per-CPU array indexed by env_id. A delivered packet
+ * counts against its sender's environment, a refused one against the
+ * environment it is blamed on (the sender's, the receiver's for packets
+ * into a workload, env 0 when nobody can be blamed).
+ */
 struct warren_counters {
-	__u64 delivered_packets;
-	__u64 delivered_bytes;
-	__u64 drops[WARREN_DROP__MAX];
+	__u64 packets[WARREN_PATH__MAX];
+	__u64 bytes[WARREN_PATH__MAX];		/* skb->len: with the Ethernet header on veths */
+	__u64 drops[WARREN_DIR__MAX][WARREN_DROP__MAX];
 };
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct warren_iface) == 32, "warren_iface ABI");
 _Static_assert(sizeof(struct warren_endpoint) == 28, "warren_endpoint ABI");
 _Static_assert(sizeof(struct warren_ip6) == 16, "warren_ip6 ABI");
-_Static_assert(sizeof(struct warren_counters) == 112, "warren_counters ABI");
+_Static_assert(sizeof(struct warren_counters) == 448, "warren_counters ABI");
 _Static_assert(sizeof(struct warren_peer) == 4, "warren_peer ABI");
 _Static_assert(sizeof(struct warren_uplink_cfg) == 4, "warren_uplink_cfg ABI");
 _Static_assert(sizeof(struct warren_ratelimit) == 16, "warren_ratelimit ABI");
+#endif
+
+/*
+ * --- Events (bpf/lib/events.h, user/obs/) ----------------------------------
+ * warren_events (ring buffer): one struct warren_event per drop, and per
+ * sampled delivered packet (a flow) when flow sampling is on. Each
+ * (environment, reason) has a token bucket (warren_ev_rl, LRU hash) at the
+ * rate the agent writes into warren_ev_cfg; what the bucket refuses or the
+ * full ring cannot take is counted in warren_ev_stat, never lost silently.
+ */
+#define WARREN_MAP_EVENTS  "warren_events"
+#define WARREN_MAP_EV_CFG  "warren_ev_cfg"
+#define WARREN_MAP_EV_RL   "warren_ev_rl"
+#define WARREN_MAP_EV_STAT "warren_ev_stat"
+#define WARREN_EVENTS_RING_BYTES (1U << 20)	/* a power of two, pages: ~13000 events */
+#define WARREN_EV_RL_ENTRIES 65536
+#define WARREN_EV_RATE_MAX 1000000		/* events per second and bucket */
+#define WARREN_EV_BURST_MAX 1000000
+
+enum warren_event_type {
+	WARREN_EVENT_DROP = 0,
+	WARREN_EVENT_FLOW = 1,
+	WARREN_EVENT__MAX = 2,
+};
+
+/* struct warren_event.flags: which of the optional fields the packet had. */
+#define WARREN_EVF_PORTS (1U << 0)	/* sport/dport: TCP or UDP right after the IP header */
+#define WARREN_EVF_ICMP  (1U << 1)	/* icmp_type/icmp_code: ICMP or ICMPv6 */
+#define WARREN_EVF_FRAG  (1U << 2)	/* an IPv4 fragment after the first: no L4 header */
+
+/*
+ * One event. family 0: the site had no valid IP header, so no addresses,
+ * protocol or ports. Environments are this host's ids, WARREN_ENV_NONE
+ * where not known; env_id is the one the drop (or delivery) counted
+ * against. Addresses in network order, IPv4 in the first 4 bytes.
+ */
+struct warren_event {
+	__u64 ktime_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u8 type;		/* enum warren_event_type */
+	__u8 reason;		/* drop: enum warren_drop_reason; flow: enum warren_path */
+	__u8 dir;		/* enum warren_dir */
+	__u8 family;		/* 0, 4 or 6 */
+	__u8 proto;		/* IP protocol, or IPv6's first next header */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 flags;		/* WARREN_EVF_* */
+	__u32 ifindex;		/* the device the program ran on */
+	__u32 env_id;
+	__u32 src_env;
+	__u32 dst_env;
+	__u32 len;		/* the packet's length as the program saw it */
+	__be16 sport;
+	__be16 dport;
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+/*
+ * warren_ev_cfg (array of one), written by the agent (warrend --event-*,
+ * warrenctl events set). rate 0: no events at all (each still counted as
+ * rate-limited); flow_sample N: one delivered packet in N sends a flow
+ * event, 0: none.
+ */
+struct warren_event_cfg {
+	__u32 rate;		/* events per second, per (environment, reason) */
+	__u32 burst;
+	__u32 flow_sample;
+	__u32 pad;
+};
+
+/* warren_ev_rl key: flows have a bucket of their own per environment. */
+#define WARREN_EV_RL_FLOW 0x100
+struct warren_ev_rl_key {
+	__u32 env_id;
+	__u32 reason;		/* a drop reason, or WARREN_EV_RL_FLOW */
+};
+
+/* warren_ev_stat: per-CPU array of one, indexed by event type inside. */
+struct warren_event_stats {
+	__u64 sent[WARREN_EVENT__MAX];
+	__u64 rate_limited[WARREN_EVENT__MAX];
+	__u64 ring_full[WARREN_EVENT__MAX];
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct warren_event) == 72, "warren_event ABI");
+_Static_assert(sizeof(struct warren_event_cfg) == 16, "warren_event_cfg ABI");
+_Static_assert(sizeof(struct warren_ev_rl_key) == 8, "warren_ev_rl_key ABI");
+_Static_assert(sizeof(struct warren_event_stats) == 48, "warren_event_stats ABI");
 #endif
 
 /*

@@ -75,6 +75,7 @@ for s in "${suites[@]}"; do
 		run_one progs "$O/selftests/test_progs"
 		run_one mesh_progs "$O/selftests/test_mesh_progs"
 		run_one reply_progs "$O/selftests/test_reply_progs"
+		run_one event_progs "$O/selftests/test_event_progs"
 		run_one dns_fast_progs "$O/selftests/test_dns_fast" ;;
 	e2e)
 		for t in selftests/e2e/test_*.sh; do

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Verdicts and the counting that goes with them: every drop passes here. */
+/*
+ * Verdicts and the counting that goes with them: every drop passes here,
+ * and so does every packet the datapath lets through on one of its paths.
+ */
 #ifndef WARREN_BPF_VERDICT_H
 #define WARREN_BPF_VERDICT_H
 
@@ -18,28 +21,68 @@
  */
 #define WARREN_PASS	TC_ACT_UNSPEC
 
+#ifndef ETH_HLEN
+#define ETH_HLEN 14
+#endif
+
+/* ev_pkt.l3: the site did not get a valid IP header, so the event has no addresses. */
+#define EV_NO_L3 0xffff
+
+/*
+ * What a drop or delivery site knows of its packet, for the event it may
+ * send (events.h): where the IP header starts in the packet as it is now,
+ * and the environment on each side (WARREN_ENV_NONE when not known).
+ * Sites pass it by value (EV_PKT), so inlining keeps it in registers: as
+ * a pointer to a compound literal it took stack in warren_from_wl, whose
+ * frame plus the DNS fast path's two calls must fit 6.1's 512 bytes.
+ */
+struct ev_pkt {
+	void *ctx;		/* the struct __sk_buff, or the struct xdp_md (xdp set) */
+	__u32 l3;		/* offset of the IP header, or EV_NO_L3 */
+	__u32 src_env;
+	__u32 dst_env;
+	bool xdp;
+};
+
+#define EV_PKT(ctx_, l3_, src_, dst_) \
+	((struct ev_pkt){ .ctx = (ctx_), .l3 = (l3_), .src_env = (src_), .dst_env = (dst_) })
+#define EV_PKT_XDP(ctx_, l3_) \
+	((struct ev_pkt){ .ctx = (ctx_), .l3 = (l3_), .xdp = true })
+
+#include "events.h"
+
 static __always_inline struct warren_counters *counters_of(__u32 env_id)
 {
 	return bpf_map_lookup_elem(&warren_counters, &env_id);
 }
 
-static __always_inline int drop(__u32 env_id, enum warren_drop_reason reason)
+/*
+ * Refuse a packet: count it against env_id by the way it came and why,
+ * and tell the agent (an event, within the rate events.h allows).
+ */
+static __always_inline int drop(enum warren_dir dir, __u32 env_id, int reason,
+				struct ev_pkt p)
 {
 	struct warren_counters *c = counters_of(env_id);
+	__u32 r = (__u32)reason;
 
-	if (c && reason < WARREN_DROP__MAX)
-		c->drops[reason]++;
+	if (c && r < WARREN_DROP__MAX && dir < WARREN_DIR__MAX)
+		c->drops[dir][r]++;
+	event_drop(p, dir, env_id, r);
 	return TC_ACT_SHOT;
 }
 
-static __always_inline void count_delivered(__u32 env_id, __u32 bytes)
+/* A packet let through on path: counted against its sender's env_id, maybe sampled. */
+static __always_inline void count_delivered(__u32 env_id, enum warren_path path, __u32 bytes,
+					    struct ev_pkt p)
 {
 	struct warren_counters *c = counters_of(env_id);
 
-	if (c) {
-		c->delivered_packets++;
-		c->delivered_bytes += bytes;
+	if (c && path < WARREN_PATH__MAX) {
+		c->packets[path]++;
+		c->bytes[path] += bytes;
 	}
+	event_flow(p, path, env_id);
 }
 
 #endif

@@ -85,13 +85,16 @@ elif [ $rc -eq 0 ]; then ok "promtool check metrics passes on the exposition ($(
 else not_ok "promtool check metrics passes"; fi
 
 accounting() {
-	local p b x d
-	p=$(metric "$TMP/m1.txt" 'warren_delivered_packets_total{project="p1",env="prod"}')
-	b=$(metric "$TMP/m1.txt" 'warren_delivered_bytes_total{project="p1",env="prod"}')
-	x=$(metric "$TMP/m1.txt" 'warren_drops_total{project="p1",env="prod",reason="cross_env"}')
-	d=$(metric "$TMP/m1.txt" 'warren_delivered_packets_total{project="p1",env="dev"}')
-	diag "p1/prod delivered $p packets ($WANT_PKTS sent), $b bytes ($WANT_BYTES), cross_env $x ($NX); p1/dev $d"
-	[ "$p" = $WANT_PKTS ] && [ "$b" = $WANT_BYTES ] && [ "$x" = $NX ] && [ "$d" = 0 ]
+	local p b x d m g
+	p=$(metric "$TMP/m1.txt" 'warren_delivered_packets_total{project="p1",env="prod",path="local"}')
+	b=$(metric "$TMP/m1.txt" 'warren_delivered_bytes_total{project="p1",env="prod",path="local"}')
+	x=$(metric "$TMP/m1.txt" 'warren_drops_total{project="p1",env="prod",reason="cross_env",direction="from_wl"}')
+	d=$(metric "$TMP/m1.txt" 'warren_delivered_packets_total{project="p1",env="dev",path="local"}')
+	m=$(metric "$TMP/m1.txt" 'warren_delivered_packets_total{project="p1",env="prod",path="mesh"}')
+	g=$(metric "$TMP/m1.txt" 'warren_delivered_packets_total{project="p1",env="prod",path="egress"}')
+	diag "p1/prod delivered locally $p packets ($WANT_PKTS sent), $b bytes ($WANT_BYTES), mesh $m, egress $g; cross_env from_wl $x ($NX); p1/dev $d"
+	[ "$p" = $WANT_PKTS ] && [ "$b" = $WANT_BYTES ] && [ "$x" = $NX ] && [ "$d" = 0 ] &&
+	[ "$m" = 0 ] && [ "$g" = 0 ]
 }
 check "per-environment delivered packets and bytes equal the traffic sent, drops the refused pings" accounting
 
@@ -104,13 +107,14 @@ check "warren_endpoints per environment" endpoints
 same_as_status() {
 	local f s m
 	scrape >"$TMP/m2.txt" || return 1
-	for f in delivered_packets:warren_delivered_packets_total delivered_bytes:warren_delivered_bytes_total; do
+	for f in local_packets:warren_delivered_packets_total local_bytes:warren_delivered_bytes_total \
+		 mesh_packets:warren_delivered_packets_total egress_packets:warren_delivered_packets_total; do
 		s=$(counter $H p1 prod "${f%%:*}")
-		m=$(metric "$TMP/m2.txt" "${f#*:}{project=\"p1\",env=\"prod\"}")
+		m=$(metric "$TMP/m2.txt" "${f#*:}{project=\"p1\",env=\"prod\",path=\"${f%%_*}\"}")
 		[ "$s" = "$m" ] || { diag "${f%%:*}: status $s, metrics $m"; return 1; }
 	done
-	s=$(counter $H p1 prod drop_cross_env)
-	m=$(metric "$TMP/m2.txt" 'warren_drops_total{project="p1",env="prod",reason="cross_env"}')
+	s=$(counter $H p1 prod drop_from_wl_cross_env)
+	m=$(metric "$TMP/m2.txt" 'warren_drops_total{project="p1",env="prod",reason="cross_env",direction="from_wl"}')
 	[ "$s" = "$m" ] || { diag "drop_cross_env: status $s, metrics $m"; return 1; }
 }
 check "warrenctl status shows the same accounting" same_as_status
@@ -206,7 +210,7 @@ prometheus_scrapes() {
 	EOF
 	in_host prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/prom" \
 		--web.listen-address="127.0.0.1:$pport" >"$TMP/prometheus.log" 2>&1 &
-	q='warren_delivered_packets_total{project="p1",env="prod"}'
+	q='warren_delivered_packets_total{project="p1",env="prod",path="local"}'
 	for ((i = 0; i < 300; i++)); do	# 30 s at most: start-up and the first scrapes
 		v=$(in_host curl -s --max-time 2 "http://127.0.0.1:$pport/api/v1/query" \
 			--data-urlencode "query=$q" | jq -r '.data.result[0].value[1] // empty' 2>/dev/null)
@@ -220,7 +224,7 @@ prometheus_scrapes() {
 		jq -r '.data.result[0].value[1]')
 	[ "$v" = 1 ] || { diag "up = $v"; return 1; }
 	v=$(in_host curl -s "http://127.0.0.1:$pport/api/v1/query" \
-		--data-urlencode 'query=warren_drops_total{project="p1",env="prod",reason="cross_env"}' |
+		--data-urlencode 'query=warren_drops_total{project="p1",env="prod",reason="cross_env",direction="from_wl"}' |
 		jq -r '.data.result[0].value[1]')
 	[ "$v" = $NX ] || { diag "cross_env drops: $v"; return 1; }
 }

@@ -13,7 +13,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "test.h"
 #include "fixture.h"
+#include "events.h"
 #include "veth.skel.h"
 #include "veth_observe.skel.h"
 
@@ -109,7 +111,8 @@ int zero_counters(void)
 		ret = ret ?: bpf_map__update_elem(skel->maps.warren_counters, &env, 4, zero,
 						  ncpu * sizeof(*zero), 0);
 	free(zero);
-	return zero ? ret : -ENOMEM;
+	/* A case's events are its own too. */
+	return zero ? ret ?: events_reset() : -ENOMEM;
 }
 
 int read_counters(__u32 env, struct warren_counters *sum)
@@ -122,13 +125,40 @@ int read_counters(__u32 env, struct warren_counters *sum)
 		return -ENOMEM;
 	ret = bpf_map__lookup_elem(skel->maps.warren_counters, &env, 4, per, ncpu * sizeof(*per), 0);
 	for (int c = 0; !ret && c < ncpu; c++) {
-		sum->delivered_packets += per[c].delivered_packets;
-		sum->delivered_bytes += per[c].delivered_bytes;
-		for (int r = 0; r < WARREN_DROP__MAX; r++)
-			sum->drops[r] += per[c].drops[r];
+		for (int p = 0; p < WARREN_PATH__MAX; p++) {
+			sum->packets[p] += per[c].packets[p];
+			sum->bytes[p] += per[c].bytes[p];
+		}
+		for (int d = 0; d < WARREN_DIR__MAX; d++)
+			for (int r = 0; r < WARREN_DROP__MAX; r++)
+				sum->drops[d][r] += per[c].drops[d][r];
 	}
 	free(per);
 	return ret;
+}
+
+void expect_only(__u32 env, int path, int dir, int reason, size_t len)
+{
+	for (__u32 e = 0; e < 3; e++) {
+		struct warren_counters s;
+		char what[64];
+
+		if (!ASSERT_OK(read_counters(e, &s), "read counters"))
+			return;
+		for (int p = 0; p < WARREN_PATH__MAX; p++) {
+			bool want = e == env && p == path;
+
+			snprintf(what, sizeof(what), "env %u packets[%d]", e, p);
+			ASSERT_EQ(s.packets[p], want, what);
+			snprintf(what, sizeof(what), "env %u bytes[%d]", e, p);
+			ASSERT_EQ(s.bytes[p], want ? len : 0, what);
+		}
+		for (int d = 0; d < WARREN_DIR__MAX; d++)
+			for (int r = 0; r < WARREN_DROP__MAX; r++) {
+				snprintf(what, sizeof(what), "env %u drops[%d][%d]", e, d, r);
+				ASSERT_EQ(s.drops[d][r], e == env && d == dir && r == reason, what);
+			}
+	}
 }
 
 int fixture_setup(void)
@@ -160,11 +190,14 @@ int fixture_setup(void)
 	if (!obs)
 		return -errno;
 	memcpy(obs->rodata, skel->rodata, sizeof(*obs->rodata));
-	return veth_observe_bpf__load(obs);
+	err = veth_observe_bpf__load(obs) ?: events_open();
+	/* An event for every drop: no bucket runs dry in a test unless it sets its own rate. */
+	return err ?: events_config(WARREN_EV_RATE_MAX, WARREN_EV_BURST_MAX, 0);
 }
 
 void fixture_teardown(void)
 {
+	events_close();
 	veth_observe_bpf__destroy(obs);
 	/*
 	 * Map by map: bpf_object__unpin_maps() stops at the first map a

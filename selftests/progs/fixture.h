@@ -16,6 +16,7 @@
 #define REDIRECT 7
 #define DELIVERED (-1)
 #define NONE (-2)
+#define EGRESSED (-3)		/* passed to the host stack, counted as egress */
 #define LO_IFINDEX 1		/* BPF_PROG_TEST_RUN's skb->dev without a ctx */
 
 enum who { SRC, PEER, OTHER, BUILDEP, HOSTEP, NOEP, PUBLIC, ELSEWHERE, LINKLOCAL, MCAST, N_WHO };
@@ -51,5 +52,10 @@ int fixture_fill(unsigned int flags);
 void mac_of(enum who w, int wl_side, __u8 mac[6]);
 int zero_counters(void);
 int read_counters(__u32 env, struct warren_counters *sum);
+/*
+ * Exactly one counter moved, by one, over envs 0..2: packets[path] (and
+ * bytes[path] by len) of env, or drops[dir][reason] of env (path NONE).
+ */
+void expect_only(__u32 env, int path, int dir, int reason, size_t len);
 
 #endif

@@ -26,6 +26,7 @@
 #include "warren.h"
 #include "packets.h"
 #include "fixture.h"
+#include "events.h"
 #include "veth.skel.h"
 #include "veth_observe.skel.h"
 #include "wg.skel.h"
@@ -97,24 +98,25 @@ static int set_wg_port(__u16 port)
 	return bpf_map__update_elem(up->maps.warren_uplink_cfg, &zero, 4, &cfg, sizeof(cfg), 0);
 }
 
-/* Exactly one counter moved by one: drops[reason] or delivered, in env. */
-static void expect_counter(__u32 env, int reason, size_t len)
+static const __u32 renv[N_RWHO] = { [R_SAME] = 1, [R_OTHER] = 2, [R_BUILD] = 1 };
+
+static __u32 env_of(enum who w)
 {
-	for (__u32 e = 0; e < 3; e++) {
-		struct warren_counters s;
+	return w == SRC || w == PEER || w == BUILDEP ? 1 : w == OTHER ? 2 : 0;
+}
 
-		if (!ASSERT_OK(read_counters(e, &s), "read counters"))
-			return;
-		ASSERT_EQ(s.delivered_packets, e == env && reason == DELIVERED, "delivered packets");
-		ASSERT_EQ(s.delivered_bytes, e == env && reason == DELIVERED ? len : 0,
-			  "delivered bytes");
-		for (int r = 0; r < WARREN_DROP__MAX; r++) {
-			char what[64];
+/* A drop's one event (no event for anything else); env counted, env on each end. */
+static void check_event(int dir, int reason, __u32 env, __u32 src_env, __u32 dst_env, __u32 l3,
+			const __u8 *frame, size_t len)
+{
+	struct ev_want w = { .type = WARREN_EVENT_DROP, .dir = (__u8)dir, .reason = reason,
+			     .env_id = env, .src_env = src_env, .dst_env = dst_env, .l3 = l3,
+			     .len = (__u32)len };
 
-			snprintf(what, sizeof(what), "env %u drops[%d]", e, r);
-			ASSERT_EQ(s.drops[r], e == env && reason == r, what);
-		}
-	}
+	if (reason < 0)
+		expect_no_event();
+	else
+		expect_event(&w, frame, len);
 }
 
 static const char *addr_of(int is_remote, int who, int v6)
@@ -156,7 +158,9 @@ static void run_out(const struct out_case *c, int v6, int proto)
 		       "test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
-	expect_counter(c->env, c->reason, len);
+	expect_only(c->env, c->reason == DELIVERED ? WARREN_PATH_MESH : NONE, WARREN_DIR_FROM_WL,
+		    c->reason, len);
+	check_event(WARREN_DIR_FROM_WL, c->reason, 1, 1, renv[c->dst], 14, in, len);
 	if (c->verdict != REDIRECT)
 		return;
 	/* The device strips the MAC header itself; only the hop count changes. */
@@ -228,7 +232,16 @@ static void run_in(const struct in_case *c, int v6, int proto)
 		       "test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
-	expect_counter(c->env, c->reason, len + (c->reason == DELIVERED ? 14 : 0));
+	expect_only(c->env, c->reason == DELIVERED ? WARREN_PATH_MESH_IN : NONE, WARREN_DIR_FROM_MESH,
+		    c->reason, len + (c->reason == DELIVERED ? 14 : 0));
+	/* An unknown source is nobody's; a bad header has no addresses to tell. */
+	if (c->reason == WARREN_DROP_UNKNOWN_SOURCE)
+		check_event(WARREN_DIR_FROM_MESH, c->reason, 0, 0, 0, 0, in, len);
+	else if (c->reason == WARREN_DROP_MALFORMED)
+		check_event(WARREN_DIR_FROM_MESH, c->reason, 0, 0, 0, L3_NONE, in, len);
+	else
+		check_event(WARREN_DIR_FROM_MESH, c->reason, c->env, c->env, env_of(c->dst), 0,
+			    in, len);
 	if (c->verdict != REDIRECT)
 		return;
 	if (!ASSERT_EQ(topts.data_size_out, len + 14, "a MAC header was added"))
@@ -323,7 +336,8 @@ static void run_up(const struct up_case *c, int v6)
 		       "test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
-	expect_counter(0, c->reason, 0);
+	expect_only(0, NONE, WARREN_DIR_FROM_UPLINK, c->reason, 0);
+	check_event(WARREN_DIR_FROM_UPLINK, c->reason, 0, 0, 0, c->pkt & U_VLAN ? 18 : 14, in, len);
 	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "length"))
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
 
@@ -334,7 +348,8 @@ static void run_up(const struct up_case *c, int v6)
 		       "tc test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict == XDP_PASS_ ? PASS : DROP, "tc verdict");
-	expect_counter(0, c->reason, 0);
+	expect_only(0, NONE, WARREN_DIR_FROM_UPLINK, c->reason, 0);
+	check_event(WARREN_DIR_FROM_UPLINK, c->reason, 0, 0, 0, c->pkt & U_VLAN ? 18 : 14, in, len);
 	if (c->verdict == XDP_PASS_ && ASSERT_EQ(topts.data_size_out, len, "tc length"))
 		ASSERT_MEMEQ(out, in, len, "tc passed unchanged");
 }
@@ -426,7 +441,10 @@ static void run_og(const struct out_guard_case *c, int v6)
 		       "test run"))
 		return;
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
-	expect_counter(0, c->reason, 0);
+	expect_only(0, NONE, WARREN_DIR_FROM_HOST, c->reason, 0);
+	check_event(WARREN_DIR_FROM_HOST, c->reason, 0, 0, 0,
+		    c->reason == WARREN_DROP_MALFORMED ? L3_NONE :
+		    14 + (c->pkt & U_VLAN ? 4 : 0) + (c->pkt & O_QINQ ? 4 : 0), in, len);
 	if (c->verdict == PASS && ASSERT_EQ(topts.data_size_out, len, "length"))
 		ASSERT_MEMEQ(out, in, len, "passed unchanged");
 }

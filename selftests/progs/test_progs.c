@@ -5,7 +5,8 @@
  * verdict, the counters it moved, and for redirects the rewritten bytes
  * and the target ifindex (from the same source built with the test-only
  * observation hook, veth_observe, since test runs do not redirect).
- * Each row runs for IPv4 and IPv6, and the main ones for TCP, UDP and ICMP.
+ * Each row runs for IPv4 and IPv6, and the main ones for TCP, UDP and ICMP;
+ * each drop must send exactly one event that describes it (events.h).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #include "warren.h"
 #include "packets.h"
 #include "fixture.h"
+#include "events.h"
 #include "veth.skel.h"
 #include "veth_observe.skel.h"
 
@@ -44,7 +46,7 @@ struct pcase {
 	unsigned int pkt, setup;
 	__u32 verdict;
 	__u32 env;		/* whose counter moves */
-	int reason;		/* a drop reason, DELIVERED, or NONE */
+	int reason;		/* a drop reason, DELIVERED (local), EGRESSED or NONE */
 };
 
 static const struct pcase cases[] = {
@@ -53,10 +55,10 @@ static const struct pcase cases[] = {
 	{ "from_wl cross-env drop", FROM_WL, SRC, OTHER, 64, 0, S_ALL_PROTOS, DROP, 1, WARREN_DROP_CROSS_ENV },
 	{ "from_wl spoofed source", FROM_WL, PEER, OTHER, 64, 0, S_ALL_PROTOS, DROP, 1, WARREN_DROP_SPOOFED },
 	{ "from_wl spoofed public source", FROM_WL, PUBLIC, PEER, 64, 0, 0, DROP, 1, WARREN_DROP_SPOOFED },
-	{ "from_wl non-fabric passes", FROM_WL, SRC, PUBLIC, 64, 0, S_ALL_PROTOS, PASS, 1, NONE },
+	{ "from_wl non-fabric passes", FROM_WL, SRC, PUBLIC, 64, 0, S_ALL_PROTOS, PASS, 1, EGRESSED },
 	{ "from_wl build-phase source", FROM_WL, SRC, PEER, 64, 0, S_SRC_BUILD, DROP, 1, WARREN_DROP_BUILD },
 	{ "from_wl build-phase source to host address passes", FROM_WL, SRC, HOSTEP, 64, 0, S_SRC_BUILD, PASS, 1, NONE },
-	{ "from_wl build-phase source to public passes", FROM_WL, SRC, PUBLIC, 64, 0, S_SRC_BUILD, PASS, 1, NONE },
+	{ "from_wl build-phase source to public passes", FROM_WL, SRC, PUBLIC, 64, 0, S_SRC_BUILD, PASS, 1, EGRESSED },
 	{ "from_wl build-phase destination", FROM_WL, SRC, BUILDEP, 64, 0, 0, DROP, 1, WARREN_DROP_BUILD },
 	{ "from_wl fabric address without endpoint", FROM_WL, SRC, NOEP, 64, 0, 0, DROP, 1, WARREN_DROP_NO_ENDPOINT },
 	{ "from_wl another host's unknown address", FROM_WL, SRC, ELSEWHERE, 64, 0, 0, DROP, 1, WARREN_DROP_NO_ENDPOINT },
@@ -96,22 +98,48 @@ static const struct pcase cases[] = {
 /* Exactly the expected counter moved by one, in the expected env, and nothing else. */
 static void check_counters(const struct pcase *c, size_t len)
 {
-	for (__u32 env = 0; env < 3; env++) {
-		struct warren_counters s;
-		__u64 want;
+	int path = c->reason == DELIVERED ? WARREN_PATH_LOCAL :
+		   c->reason == EGRESSED ? WARREN_PATH_EGRESS : NONE;
 
-		if (!ASSERT_OK(read_counters(env, &s), "read counters"))
-			return;
-		want = env == c->env && c->reason == DELIVERED;
-		ASSERT_EQ(s.delivered_packets, want, "delivered packets");
-		ASSERT_EQ(s.delivered_bytes, want ? len : 0, "delivered bytes");
-		for (int r = 0; r < WARREN_DROP__MAX; r++) {
-			char what[64];
+	expect_only(c->env, path, c->prog == FROM_WL ? WARREN_DIR_FROM_WL : WARREN_DIR_FROM_HOST,
+		    c->reason, len);
+}
 
-			snprintf(what, sizeof(what), "env %u drops[%d]", env, r);
-			ASSERT_EQ(s.drops[r], env == c->env && c->reason == r, what);
-		}
+static __u32 env_of(enum who w)
+{
+	return w == SRC || w == PEER || w == BUILDEP ? 1 : w == OTHER ? 2 : 0;
+}
+
+/*
+ * A drop's one event says what its site knew: the interface's environment
+ * alone when the source did not check out, no addresses when the header
+ * did not parse, else both ends' environments (0 for no endpoint).
+ */
+static void check_event(const struct pcase *c, const __u8 *in, size_t len)
+{
+	struct ev_want w = { .type = WARREN_EVENT_DROP, .reason = c->reason, .env_id = c->env,
+			     .l3 = 14, .len = (__u32)len };
+
+	if (c->reason < 0) {
+		expect_no_event();
+		return;
 	}
+	if (c->prog == FROM_WL) {
+		w.dir = WARREN_DIR_FROM_WL;
+		w.src_env = c->env;
+		if (c->reason == WARREN_DROP_MALFORMED)
+			w.l3 = L3_NONE;
+		else if (c->reason != WARREN_DROP_SPOOFED && c->reason != WARREN_DROP_UNKNOWN_IFACE)
+			w.dst_env = env_of(c->dst);
+	} else {
+		w.dir = WARREN_DIR_FROM_HOST;
+		w.dst_env = c->env;
+		if (c->reason == WARREN_DROP_MALFORMED || c->reason == WARREN_DROP_UNKNOWN_IFACE)
+			w.l3 = L3_NONE;
+		else
+			w.src_env = env_of(c->src);
+	}
+	expect_event(&w, in, len);
 }
 
 /* The same packet through the observing build: where did it go? */
@@ -172,6 +200,7 @@ static void run_case(const struct pcase *c, int family, int proto)
 	ASSERT_EQ(topts.retval, c->verdict, "verdict");
 	/* Counters first: the observing run below shares the maps. */
 	check_counters(c, len);
+	check_event(c, in, len);
 	if (c->verdict == REDIRECT) {
 		ASSERT_EQ(topts.data_size_out, len, "length");
 		check_redirect(c, family, in, out, len);

@@ -89,8 +89,7 @@ static void test_ip6(void)
 static void test_counters(void)
 {
 	static const struct member m[] = {
-		M(warren_counters, delivered_packets), M(warren_counters, delivered_bytes),
-		M(warren_counters, drops),
+		M(warren_counters, packets), M(warren_counters, bytes), M(warren_counters, drops),
 	};
 
 	check_struct("warren_counters", sizeof(struct warren_counters), m, 3);

@@ -34,9 +34,42 @@ static const char *const drop_names[WARREN_DROP__MAX] = {
 	[WARREN_DROP_TOO_BIG] = "too_big",
 };
 
+static const char *const path_names[WARREN_PATH__MAX] = {
+	[WARREN_PATH_LOCAL] = "local",
+	[WARREN_PATH_MESH] = "mesh",
+	[WARREN_PATH_EGRESS] = "egress",
+	[WARREN_PATH_MESH_IN] = "mesh_in",
+};
+
+static const char *const dir_names[WARREN_DIR__MAX] = {
+	[WARREN_DIR_FROM_WL] = "from_wl",
+	[WARREN_DIR_FROM_MESH] = "from_mesh",
+	[WARREN_DIR_FROM_UPLINK] = "from_uplink",
+	[WARREN_DIR_FROM_HOST] = "from_host",
+};
+
 const char *drop_reason_name(enum warren_drop_reason r)
 {
 	return r < WARREN_DROP__MAX && drop_names[r] ? drop_names[r] : "unknown";
+}
+
+const char *path_name(enum warren_path p)
+{
+	return p < WARREN_PATH__MAX && path_names[p] ? path_names[p] : "unknown";
+}
+
+const char *dir_name(enum warren_dir d)
+{
+	return d < WARREN_DIR__MAX && dir_names[d] ? dir_names[d] : "unknown";
+}
+
+/* The reason whose name is s (as drop_reason_name() spells it), or -EINVAL. */
+int drop_reason_parse(const char *s)
+{
+	for (int r = 0; r < WARREN_DROP__MAX; r++)
+		if (!strcmp(s, drop_names[r]))
+			return r;
+	return -EINVAL;
 }
 
 static int mkdir_p(const char *path)
@@ -123,6 +156,43 @@ static int open_mesh(struct datapath *dp, const struct fabric_config *cfg,
 	return ret;
 }
 
+/*
+ * Maps that hold only statistics and events (no state traffic depends on)
+ * may change shape between versions: a pin of the old shape is removed,
+ * so an upgraded agent loads with fresh counters instead of refusing.
+ */
+static bool map_disposable(const char *name)
+{
+	return !strcmp(name, WARREN_MAP_COUNTERS);
+}
+
+static void unpin_changed(const char *pin_dir, struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		char path[512];
+		int fd;
+
+		if (!map_disposable(bpf_map__name(m)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(m));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+		     info.value_size != bpf_map__value_size(m) ||
+		     info.max_entries != bpf_map__max_entries(m))) {
+			pr_warn("%s has the layout of another version: starting it afresh\n", path);
+			unlink(path);
+		}
+		close(fd);
+	}
+}
+
 int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_config *cfg,
 		  enum hook_mode mode, uint16_t dns_fast_port, char *err)
 {
@@ -145,6 +215,7 @@ int datapath_open(struct datapath *dp, const char *pin_dir, const struct fabric_
 	}
 	SET_FABRIC(skel->rodata, cfg);
 	skel->rodata->dns_fast_port = dns_fast_port;
+	unpin_changed(pin_dir, skel->obj);
 	/*
 	 * Maps pinned by an earlier agent are reused here; a definition that
 	 * changed (size, type) fails the load instead of silently forking state.
@@ -557,10 +628,13 @@ int maps_counters_read(struct datapath *dp, uint32_t env_id, struct warren_count
 	ret = bpf_map__lookup_elem(dp->skel->maps.warren_counters, &key, sizeof(key), per,
 				   ncpu * sizeof(*per), 0);
 	for (int c = 0; !ret && c < ncpu; c++) {
-		sum->delivered_packets += per[c].delivered_packets;
-		sum->delivered_bytes += per[c].delivered_bytes;
-		for (int r = 0; r < WARREN_DROP__MAX; r++)
-			sum->drops[r] += per[c].drops[r];
+		for (int p = 0; p < WARREN_PATH__MAX; p++) {
+			sum->packets[p] += per[c].packets[p];
+			sum->bytes[p] += per[c].bytes[p];
+		}
+		for (int d = 0; d < WARREN_DIR__MAX; d++)
+			for (int r = 0; r < WARREN_DROP__MAX; r++)
+				sum->drops[d][r] += per[c].drops[d][r];
 	}
 	free(per);
 	return ret;

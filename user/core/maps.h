@@ -90,6 +90,10 @@ int maps_counters_read(struct datapath *dp, uint32_t env_id, struct warren_count
 /* Zero an environment's counters (a reused id starts from nothing). */
 int maps_counters_reset(struct datapath *dp, uint32_t env_id);
 
+/* The names status, monitor and metrics use: "cross_env", "mesh", "from_wl". */
 const char *drop_reason_name(enum warren_drop_reason r);
+const char *path_name(enum warren_path p);
+const char *dir_name(enum warren_dir d);
+int drop_reason_parse(const char *s);
 
 #endif

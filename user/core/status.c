@@ -8,31 +8,57 @@
 #include "core/attach.h"
 #include "core/counters.h"
 
-/* A name as a status key: "cross_env" -> "drop-cross-env". */
-static void key_of(char *key, size_t size, const char *prefix, const char *name)
+/* A kv key from names that use '_' (kv keys are [a-z0-9-]). */
+static void key_from(char *key, size_t size, const char *a, const char *b, const char *c)
 {
-	snprintf(key, size, "%s%s", prefix, name);
+	snprintf(key, size, "%s%s%s%s%s", a, b ? "-" : "", b ?: "", c ? "-" : "", c ?: "");
 	for (char *k = key; *k; k++)
 		if (*k == '_')
 			*k = '-';
 }
 
+/*
+ * delivered-* and drop-REASON are the sums they always were; PATH-packets,
+ * PATH-bytes and drop-DIR-REASON split them by path and by direction.
+ */
 static void add_counters(void *arg, const struct env_counters *ec)
 {
 	const struct warren_counters *c = &ec->c;
+	unsigned long long packets = 0, bytes = 0, drops = 0;
 	struct kv *resp = arg;
-	char key[32];
+	char key[64];
 
 	kv_add(resp, "record", "counters");
 	kv_add(resp, "project", ec->project);
 	kv_add(resp, "env", ec->env);
 	kv_addf(resp, "env-id", "%u", ec->env_id);
-	kv_addf(resp, "delivered-packets", "%llu", (unsigned long long)c->delivered_packets);
-	kv_addf(resp, "delivered-bytes", "%llu", (unsigned long long)c->delivered_bytes);
-	for (int r = 0; r < WARREN_DROP__MAX; r++) {
-		key_of(key, sizeof(key), "drop-", drop_reason_name(r));
-		kv_addf(resp, key, "%llu", (unsigned long long)c->drops[r]);
+	for (int p = 0; p < WARREN_PATH__MAX; p++) {
+		packets += c->packets[p];
+		bytes += c->bytes[p];
 	}
+	kv_addf(resp, "delivered-packets", "%llu", packets);
+	kv_addf(resp, "delivered-bytes", "%llu", bytes);
+	for (int p = 0; p < WARREN_PATH__MAX; p++) {
+		key_from(key, sizeof(key), path_name(p), "packets", NULL);
+		kv_addf(resp, key, "%llu", (unsigned long long)c->packets[p]);
+		key_from(key, sizeof(key), path_name(p), "bytes", NULL);
+		kv_addf(resp, key, "%llu", (unsigned long long)c->bytes[p]);
+	}
+	for (int r = 0; r < WARREN_DROP__MAX; r++) {
+		unsigned long long sum = 0;
+
+		for (int d = 0; d < WARREN_DIR__MAX; d++)
+			sum += c->drops[d][r];
+		drops += sum;
+		key_from(key, sizeof(key), "drop", drop_reason_name(r), NULL);
+		kv_addf(resp, key, "%llu", sum);
+	}
+	kv_addf(resp, "drops", "%llu", drops);
+	for (int d = 0; d < WARREN_DIR__MAX; d++)
+		for (int r = 0; r < WARREN_DROP__MAX; r++) {
+			key_from(key, sizeof(key), "drop", dir_name(d), drop_reason_name(r));
+			kv_addf(resp, key, "%llu", (unsigned long long)c->drops[d][r]);
+		}
 }
 
 /* The datapath's answers: how many, and why the rest went on to the shim. */
@@ -51,7 +77,7 @@ static void add_dns_fast(struct agent *a, struct kv *resp)
 		total += st.fell[r];
 	kv_addf(resp, "fast-fell-through", "%llu", (unsigned long long)total);
 	for (int r = 0; r < WARREN_DNS_FELL__MAX; r++) {
-		key_of(key, sizeof(key), "fast-fell-", dns_fell_name(r));
+		key_from(key, sizeof(key), "fast-fell", dns_fell_name(r), NULL);
 		kv_addf(resp, key, "%llu", (unsigned long long)st.fell[r]);
 	}
 }

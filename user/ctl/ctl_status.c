@@ -1,21 +1,60 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* warrenctl status: the agent and the datapath's counters per environment. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl/ctl.h"
 #include "ctl/output.h"
 
+/* What each environment sent, by path; its drops in one sum (the breakdown follows). */
 static const struct column counter_cols[] = {
 	{ "project", "PROJECT" }, { "env", "ENV" },
-	{ "delivered-packets", "DELIVERED" }, { "delivered-bytes", "BYTES" },
-	{ "drop-cross-env", "X-ENV" }, { "drop-spoofed", "SPOOFED" },
-	{ "drop-no-endpoint", "NO-EP" }, { "drop-build-phase", "BUILD" },
-	{ "drop-unknown-source", "UNK-SRC" }, { "drop-malformed", "MALFORMED" },
-	{ "drop-ttl", "TTL" }, { "drop-unknown-iface", "UNK-IF" },
-	{ "drop-plaintext", "PLAINTEXT" }, { "drop-not-peer", "NOT-PEER" },
-	{ "drop-plaintext-out", "PLAIN-OUT" }, { "drop-too-big", "TOO-BIG" },
+	{ "local-packets", "LOCAL" }, { "local-bytes", "BYTES" },
+	{ "mesh-packets", "MESH" }, { "mesh-bytes", "BYTES" },
+	{ "egress-packets", "EGRESS" }, { "egress-bytes", "BYTES" },
+	{ "mesh-in-packets", "MESH-IN" }, { "mesh-in-bytes", "BYTES" },
+	{ "drops", "DROPS" },
 };
+
+/*
+ * Drops by direction and reason, the ones that happened: "drop-from-wl-
+ * cross-env" is direction from_wl (the direction is "from-" and one word),
+ * reason cross_env.
+ */
+static void print_drops(const struct kv *resp)
+{
+	static const char prefix[] = "drop-from-";
+	bool any = false;
+
+	for (size_t r = record_next(resp, 0, "counters"); r < resp->n;
+	     r = record_next(resp, r + 1, "counters")) {
+		const char *p = record_get(resp, r, "project"), *e = record_get(resp, r, "env");
+
+		for (size_t i = r + 1; i < resp->n && strcmp(resp->pairs[i].key, "record") &&
+				       strcmp(resp->pairs[i].key, "errno"); i++) {
+			const char *k = resp->pairs[i].key, *dash;
+			char dir[32], reason[48], who[128];
+
+			if (strncmp(k, prefix, sizeof(prefix) - 1) || !strcmp(resp->pairs[i].value, "0"))
+				continue;
+			dash = strchr(k + sizeof(prefix) - 1, '-');
+			if (!dash)
+				continue;
+			snprintf(dir, sizeof(dir), "from_%.*s", (int)(dash - k - (sizeof(prefix) - 1)),
+				 k + sizeof(prefix) - 1);
+			snprintf(reason, sizeof(reason), "%s", dash + 1);
+			for (char *c = reason; *c; c++)
+				if (*c == '-')
+					*c = '_';
+			snprintf(who, sizeof(who), "%s/%s", p[0] ? p : "-", e[0] ? e : "-");
+			if (!any)
+				printf("\nDrops by direction and reason\n");
+			any = true;
+			printf("  %-24s %-12s %-15s %s\n", who, dir, reason, resp->pairs[i].value);
+		}
+	}
+}
 
 static const struct column peer_cols[] = {
 	{ "host", "PEER" }, { "endpoint", "ENDPOINT" }, { "handshake-age", "HANDSHAKE" },
@@ -63,6 +102,7 @@ static void print_text(const struct kv *resp)
 	printf("\n");
 	print_table(stdout, resp, "counters", counter_cols,
 		    sizeof(counter_cols) / sizeof(counter_cols[0]));
+	print_drops(resp);
 }
 
 static void print_json(const struct kv *resp)

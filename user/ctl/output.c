@@ -60,6 +60,13 @@ void print_table(FILE *f, const struct kv *kv, const char *type, const struct co
 		}
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
 /* Counts and ids are numbers, flags are booleans; names stay strings. */
 static bool key_is_number(const char *k)
 {
@@ -69,7 +76,8 @@ static bool key_is_number(const char *k)
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		if (!strcmp(k, nums[i]))
 			return true;
-	return !strncmp(k, "delivered-", 10) || !strncmp(k, "drop-", 5);
+	return !strncmp(k, "delivered-", 10) || !strncmp(k, "drop-", 5) || !strcmp(k, "drops") ||
+	       ends_with(k, "-packets") || ends_with(k, "-bytes");
 }
 
 static bool key_is_bool(const char *k)

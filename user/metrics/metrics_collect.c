@@ -45,35 +45,48 @@ static void snapshot_add(void *arg, const struct env_counters *ec)
 
 /* --- the datapath ------------------------------------------------------------- */
 
+/*
+ * Every path and every (direction, reason) of every environment, zeros
+ * included: a series that appears only at its first packet would hide
+ * that packet from rate() and increase().
+ */
 static void collect_datapath(struct expo *e, const struct env_snapshot *s)
 {
 	expo_family(e, "warren_delivered_packets_total", EXPO_COUNTER,
-		    "Packets the datapath delivered, by the sending environment.");
-	for (size_t i = 0; i < s->n; i++) {
-		struct expo_label l[] = { { "project", s->v[i].project }, { "env", s->v[i].env } };
-
-		expo_u64(e, l, ARRAY_SIZE(l), s->v[i].c.delivered_packets);
-	}
-	expo_family(e, "warren_delivered_bytes_total", EXPO_COUNTER,
-		    "Bytes (from the Ethernet header on) the datapath delivered, by the sending "
-		    "environment.");
-	for (size_t i = 0; i < s->n; i++) {
-		struct expo_label l[] = { { "project", s->v[i].project }, { "env", s->v[i].env } };
-
-		expo_u64(e, l, ARRAY_SIZE(l), s->v[i].c.delivered_bytes);
-	}
-	expo_family(e, "warren_drops_total", EXPO_COUNTER,
-		    "Packets the datapath refused, by environment and reason (project and env "
-		    "empty: not attributable to an environment).");
-	for (size_t i = 0; i < s->n; i++) {
-		for (int r = 0; r < WARREN_DROP__MAX; r++) {
+		    "Packets the datapath delivered, by the sending environment and path: local "
+		    "(same host), mesh (to another host through WireGuard), egress (out of the "
+		    "fabric), mesh_in (from another host's workload, counted there as mesh).");
+	for (size_t i = 0; i < s->n; i++)
+		for (int p = 0; p < WARREN_PATH__MAX; p++) {
 			struct expo_label l[] = { { "project", s->v[i].project },
-						  { "env", s->v[i].env },
-						  { "reason", drop_reason_name(r) } };
+						  { "env", s->v[i].env }, { "path", path_name(p) } };
 
-			expo_u64(e, l, ARRAY_SIZE(l), s->v[i].c.drops[r]);
+			expo_u64(e, l, ARRAY_SIZE(l), s->v[i].c.packets[p]);
 		}
-	}
+	expo_family(e, "warren_delivered_bytes_total", EXPO_COUNTER,
+		    "Bytes the datapath delivered (skb length: with the Ethernet header on "
+		    "veths), by the sending environment and path.");
+	for (size_t i = 0; i < s->n; i++)
+		for (int p = 0; p < WARREN_PATH__MAX; p++) {
+			struct expo_label l[] = { { "project", s->v[i].project },
+						  { "env", s->v[i].env }, { "path", path_name(p) } };
+
+			expo_u64(e, l, ARRAY_SIZE(l), s->v[i].c.bytes[p]);
+		}
+	expo_family(e, "warren_drops_total", EXPO_COUNTER,
+		    "Packets the datapath refused, by the environment blamed (project and env "
+		    "empty: none could be), reason and direction (from_wl, from_mesh, from_uplink, "
+		    "from_host).");
+	for (size_t i = 0; i < s->n; i++)
+		for (int d = 0; d < WARREN_DIR__MAX; d++)
+			for (int r = 0; r < WARREN_DROP__MAX; r++) {
+				struct expo_label l[] = { { "project", s->v[i].project },
+							  { "env", s->v[i].env },
+							  { "reason", drop_reason_name(r) },
+							  { "direction", dir_name(d) } };
+
+				expo_u64(e, l, ARRAY_SIZE(l), s->v[i].c.drops[d][r]);
+			}
 }
 
 static void collect_endpoints(struct agent *a, struct expo *e)
