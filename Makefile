@@ -46,7 +46,7 @@ TEST_BPF_OBJS := empty veth_observe wg_observe
 # userspace sources by folder (user/FOLDER/NAME.c), one folder per part:
 # lib (shared by every binary), core (the agent), dns (the shim), mesh
 # (WireGuard and the mesh datapath), fleet (the fleet state), ctl (warrenctl).
-LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports lib/base64
+LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports lib/base64 lib/hist
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
@@ -56,13 +56,16 @@ CORE_SRCS_DNS_FAST := core/dnsfast
 MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/mesh_mtu mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
 CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
 	core/project core/naming core/status core/server core/vanish
-CORE_SRCS += core/attachment
+CORE_SRCS += core/attachment core/counters
 CORE_SRCS += $(CORE_SRCS_DNS_FAST)
+# The Prometheus endpoint: HTTP server, request parser, exposition writer, what is gathered.
+METRICS_SRCS := metrics/metrics_http metrics/metrics_http_parse metrics/metrics_expo \
+	metrics/metrics_collect
 # The etcd v3 client (the fleet directory's store); libcurl only in directory/etcd_http,
 # so only warrend links it.
 ETCD_SRCS := directory/etcd_msg directory/etcd_http directory/etcd directory/etcd_watch
 DIRECTORY_LDLIBS := -lcurl
-AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) core/warrend
+AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) $(METRICS_SRCS) core/warrend
 AGENT_SRCS += $(ETCD_SRCS)
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
 	ctl/ctl_status ctl/ctl_fleet ctl/warrenctl
@@ -71,14 +74,18 @@ CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent c
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
 	test_dns_wire test_dns_answer test_dns_srv test_json
 UNIT_TESTS += test_base64 test_etcd_msg
+UNIT_TESTS += test_metrics_expo test_metrics_http
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
 UNIT_LINK += directory/etcd_msg
+UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_http metrics/metrics_http_parse
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
 FUZZ_TARGETS += fuzz_cni
 FUZZ_TARGETS += fuzz_etcd_msg
 FUZZ_LINK_fuzz_etcd_msg := directory/etcd_msg lib/json lib/base64
 FUZZ_LIBS_fuzz_etcd_msg := -ljson-c
+FUZZ_TARGETS += fuzz_metrics_http
+FUZZ_LINK_fuzz_metrics_http := metrics/metrics_http_parse
 FUZZ_LINK_fuzz_cni := cni/cni_config cni/cni_result lib/json lib/names lib/kv
 FUZZ_LIBS_fuzz_cni := -ljson-c
 FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names lib/ports

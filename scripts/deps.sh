@@ -23,6 +23,8 @@ pkgs+=(podman containernetworking-plugins runc file systemd groff-base man-db)
 pkgs+=(etcd-server etcd-client openssl)
 # the tunnel's MTU (test_mesh_mtu.sh): an HTTP client and server for 20 MB
 pkgs+=(curl busybox-static)
+# metrics (test_metrics.sh): promtool checks the exposition, a real Prometheus scrapes it
+pkgs+=(prometheus)
 # VM suites (scripts/vmtest.sh): qemu, a static busybox for the initramfs,
 # the tools that pack it and unpack kernel modules
 pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod)

@@ -3,6 +3,8 @@
 #ifndef WARREN_AGENT_H
 #define WARREN_AGENT_H
 
+#include <sys/socket.h>
+
 #include "dns/dns_server.h"
 #include "lib/kv.h"
 #include "core/loop.h"
@@ -12,6 +14,7 @@
 #include "core/model.h"
 
 struct wnl_monitor;
+struct metrics_http;
 
 struct agent {
 	struct model model;
@@ -27,6 +30,11 @@ struct agent {
 	int fabric_mtu;
 	struct mesh mesh;
 	struct wnl_monitor *links;	/* link removals: workloads that vanish (vanish.c) */
+	/* --metrics ADDR:PORT: the Prometheus endpoint (user/metrics/), off by default. */
+	bool metrics_on;
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addrlen;
+	struct metrics_http *metrics;
 };
 
 /*

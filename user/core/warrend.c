@@ -17,6 +17,8 @@
 #include "dns/resolver.h"
 #include "lib/log.h"
 #include "lib/names.h"
+#include "metrics/metrics_collect.h"
+#include "metrics/metrics_http.h"
 
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/warren"
 #define DEFAULT_SOCKET "/run/warren/warrend.sock"
@@ -50,6 +52,8 @@ static void usage(FILE *f)
 		"  --uplink IFNAME    the underlay interface: guards against plaintext fabric traffic\n"
 		"                     (receive: XDP or tc; transmit: tc)\n"
 		"  --uplink-rx auto|xdp|tc  the receive guard's hook (auto: tc on a veth, else XDP)\n"
+		"  --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                     (ADDR default " METRICS_DEFAULT_ADDR ", [V6]:PORT for IPv6; off by default)\n"
 		"  --teardown         remove every endpoint, pin and the state file, then exit\n"
 		"  -v, --verbose      debug logging (libbpf and verifier messages included)\n"
 		"  -h, --help\n");
@@ -131,7 +135,10 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 	if (!ret)
 		ret = mesh_start(a, err);
 	if (!ret)
+		ret = metrics_start(a, err);
+	if (!ret)
 		ret = server_run(a, err);
+	metrics_stop(a);
 	dnsfast_stop(a);
 	if (a->dns_on)
 		dns_server_stop(&a->dns);
@@ -171,6 +178,7 @@ int main(int argc, char **argv)
 		{ "wg-kernel-only", no_argument, NULL, 'K' },
 		{ "uplink", required_argument, NULL, 'u' },
 		{ "uplink-rx", required_argument, NULL, 'X' },
+		{ "metrics", required_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -277,6 +285,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "warrend: --uplink-rx must be auto, xdp or tc\n");
 				return 2;
 			}
+			break;
+		case 'E':
+			if (metrics_addr_parse(optarg, &a.metrics_addr, &a.metrics_addrlen)) {
+				fprintf(stderr, "warrend: --metrics must be PORT, ADDR:PORT or [V6ADDR]:PORT "
+					"(ADDR a literal address, PORT 1..65535)\n");
+				return 2;
+			}
+			a.metrics_on = true;
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'H':
