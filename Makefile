@@ -46,7 +46,7 @@ TEST_BPF_OBJS := empty veth_observe wg_observe
 # userspace sources by folder (user/FOLDER/NAME.c), one folder per part:
 # lib (shared by every binary), core (the agent), dns (the shim), mesh
 # (WireGuard and the mesh datapath), fleet (the fleet state), ctl (warrenctl).
-LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports
+LIB_SRCS := lib/log lib/addr lib/kv lib/names lib/json lib/ports lib/base64 lib/hist
 COMMON_SRCS := $(LIB_SRCS) core/model core/statefile fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key
 # The DNS shim: wire format, per-environment views, sockets, c-ares forwarding.
 DNS_SRCS := dns/dns_wire dns/dns_view dns/dns_answer dns/dns_forward dns/dns_server dns/dns_tcp dns/dns_probe dns/resolver
@@ -56,22 +56,39 @@ CORE_SRCS_DNS_FAST := core/dnsfast
 MESH_SRCS := mesh/mesh mesh/mesh_apply mesh/mesh_mtu mesh/attach_mesh mesh/wg mesh/wg_genl mesh/wg_uapi fleet/fleet_ctl
 CORE_SRCS := core/agent core/loop core/maps core/attach core/netlink core/netns core/endpoint \
 	core/project core/naming core/status core/server core/vanish
-CORE_SRCS += core/attachment
+CORE_SRCS += core/attachment core/counters
 CORE_SRCS += $(CORE_SRCS_DNS_FAST)
 # Events: the ring on the loop, names, filters, the monitors' streams.
 OBS_SRCS := obs/obs_ring obs/obs_names obs/obs_event obs/obs_fanout
-AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) $(OBS_SRCS) core/warrend
+# The Prometheus endpoint: HTTP server, request parser, exposition writer, what is gathered.
+METRICS_SRCS := metrics/metrics_http metrics/metrics_http_parse metrics/metrics_expo \
+	metrics/metrics_collect
+# The etcd v3 client (the fleet directory's store); libcurl only in directory/etcd_http,
+# so only warrend links it.
+ETCD_SRCS := directory/etcd_msg directory/etcd_http directory/etcd directory/etcd_watch
+DIRECTORY_LDLIBS := -lcurl
+AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) $(METRICS_SRCS) $(OBS_SRCS) core/warrend
+AGENT_SRCS += $(ETCD_SRCS)
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
 	ctl/ctl_status ctl/ctl_fleet ctl/ctl_monitor ctl/monitor_line ctl/ctl_events ctl/warrenctl
 # The CNI plugin: talks to warrend with warrenctl's client, JSON through lib/json.
 CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent cni/cni_main
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
 	test_dns_wire test_dns_answer test_dns_srv test_json test_obs
-UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns \
-	obs/obs_names obs/obs_event ctl/monitor_line ctl/output
+UNIT_TESTS += test_base64 test_etcd_msg
+UNIT_TESTS += test_metrics_expo test_metrics_http
+UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
+UNIT_LINK += directory/etcd_msg
+UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_http metrics/metrics_http_parse
+UNIT_LINK += obs/obs_names obs/obs_event ctl/monitor_line ctl/output
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
 FUZZ_TARGETS += fuzz_cni
+FUZZ_TARGETS += fuzz_etcd_msg
+FUZZ_LINK_fuzz_etcd_msg := directory/etcd_msg lib/json lib/base64
+FUZZ_LIBS_fuzz_etcd_msg := -ljson-c
+FUZZ_TARGETS += fuzz_metrics_http
+FUZZ_LINK_fuzz_metrics_http := metrics/metrics_http_parse
 FUZZ_LINK_fuzz_cni := cni/cni_config cni/cni_result lib/json lib/names lib/kv
 FUZZ_LIBS_fuzz_cni := -ljson-c
 FUZZ_LINK_fuzz_fleet := fleet/fleet fleet/fleet_parse fleet/fleet_check mesh/wg_key lib/addr lib/names lib/ports
@@ -134,7 +151,7 @@ $(O)/san/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(O)/.deps
 
 $(O)/warrend: $(patsubst %,$(O)/user/%.o,$(AGENT_SRCS))
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) $(DIRECTORY_LDLIBS) -o $@
 
 $(O)/warrenctl: $(patsubst %,$(O)/user/%.o,$(CTL_SRCS))
 	$(call msg,LINK,$@)
@@ -202,6 +219,16 @@ $(O)/selftests/warren-probe-static: $(wildcard selftests/e2e/probe/*.c) selftest
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -static -std=gnu11 $(WARN) -D_GNU_SOURCE $(filter %.c,$^) -o $@
 
+# The etcd client against a real cluster (test_etcd_client.sh), built with the sanitizers
+# (-lbpf: lib/log routes libbpf's messages).
+ETCD_TEST_LINK := $(ETCD_SRCS) core/loop lib/json lib/base64 lib/log
+$(O)/selftests/warren-etcd-test: selftests/e2e/etcd_client_test.c selftests/test.h \
+		$(patsubst %,$(O)/san/%.o,$(ETCD_TEST_LINK))
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(SAN_CFLAGS) $(TEST_CFLAGS) $< $(patsubst %,$(O)/san/%.o,$(ETCD_TEST_LINK)) \
+		-ljson-c -lbpf $(DIRECTORY_LDLIBS) -o $@
+
 $(O)/selftests/warren-dnsq: selftests/e2e/dnsq.c | $(O)/.deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -228,6 +255,7 @@ tests: $(patsubst %,$(O)/selftests/unit/%,$(UNIT_TESTS)) $(O)/selftests/test_pro
 	$(O)/selftests/test_event_progs \
 	$(O)/selftests/bench_progs $(O)/selftests/warren-probe $(O)/selftests/warren-dnsq \
 	$(O)/selftests/warren-musl-resolve $(O)/selftests/warren-probe-static \
+	$(O)/selftests/warren-etcd-test \
 	$(patsubst %,$(O)/selftests/fuzz/%,$(FUZZ_TARGETS))
 
 # Both halves run even when the first fails, so one run shows every failure.

@@ -6,6 +6,8 @@ set -euo pipefail
 # build: compiler, BPF toolchain, libraries
 pkgs=(clang llvm make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libc-ares-dev libjson-c-dev)
+# the fleet directory's etcd client (libcurl, OpenSSL flavour, for https members)
+pkgs+=(libcurl4-openssl-dev)
 # tests and demo: namespaces, traffic, inspection
 pkgs+=(iproute2 iperf3 iputils-ping procps util-linux psmisc jq tcpdump)
 # the mesh: wireguard-go where the kernel has no WireGuard, wg to inspect
@@ -17,8 +19,12 @@ pkgs+=(dnsperf knot nsd unbound)
 # container runtimes (test_podman.sh): podman with its CNI backend, runc (crun
 # refuses cgroup v1/hybrid hosts); installing (test_install.sh): systemd-analyze, man
 pkgs+=(podman containernetworking-plugins runc file systemd groff-base man-db)
+# the etcd client's tests (test_etcd_client.sh): a real cluster, certificates for TLS
+pkgs+=(etcd-server etcd-client openssl)
 # the tunnel's MTU (test_mesh_mtu.sh): an HTTP client and server for 20 MB
 pkgs+=(curl busybox-static)
+# metrics (test_metrics.sh): promtool checks the exposition, a real Prometheus scrapes it
+pkgs+=(prometheus)
 # VM suites (scripts/vmtest.sh): qemu, a static busybox for the initramfs,
 # the tools that pack it and unpack kernel modules
 pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod)

@@ -258,20 +258,20 @@ __noinline int warren_flow_skb(struct __sk_buff *skb, __u32 meta, __u64 envs, __
 	return ev_send(skb, false, meta, envs, env_id);
 }
 
-static __always_inline void event_drop(const struct ev_pkt *p, enum warren_dir dir, __u32 env_id,
+static __always_inline void event_drop(struct ev_pkt p, enum warren_dir dir, __u32 env_id,
 				       __u32 reason)
 {
-	__u32 meta = EV_META(WARREN_EVENT_DROP, dir, reason, p->l3);
-	__u64 envs = EV_ENVS(p->src_env, p->dst_env);
+	__u32 meta = EV_META(WARREN_EVENT_DROP, dir, reason, p.l3);
+	__u64 envs = EV_ENVS(p.src_env, p.dst_env);
 
-	if (p->xdp)
-		warren_drop_xdp(p->ctx, meta, envs, env_id);
+	if (p.xdp)
+		warren_drop_xdp(p.ctx, meta, envs, env_id);
 	else
-		warren_drop_skb(p->ctx, meta, envs, env_id);
+		warren_drop_skb(p.ctx, meta, envs, env_id);
 }
 
 /* The allow path: one array lookup while sampling is off. */
-static __always_inline void event_flow(const struct ev_pkt *p, enum warren_path path,
+static __always_inline void event_flow(struct ev_pkt p, enum warren_path path,
 				       __u32 env_id)
 {
 	struct warren_event_cfg *cfg = ev_cfg();
@@ -281,8 +281,8 @@ static __always_inline void event_flow(const struct ev_pkt *p, enum warren_path 
 	if (!n || (n > 1 && bpf_get_prandom_u32() % n))
 		return;
 	/* Only the tc programs deliver. */
-	warren_flow_skb(p->ctx, EV_META(WARREN_EVENT_FLOW, dir, path, p->l3),
-			EV_ENVS(p->src_env, p->dst_env), env_id);
+	warren_flow_skb(p.ctx, EV_META(WARREN_EVENT_FLOW, dir, path, p.l3),
+			EV_ENVS(p.src_env, p.dst_env), env_id);
 }
 
 #endif

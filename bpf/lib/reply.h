@@ -139,7 +139,7 @@ static __always_inline __s64 ip6_pseudo_sum(const struct ipv6hdr *ip6, __u32 len
 	return bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
 }
 
-/* --- ICMP errors ------------------------------------------------------------ */
+/* --- the replies: ICMP errors and TCP RSTs, built in a per-CPU buffer ------- */
 
 struct icmp4_reply {
 	__u8 pad[2];		/* puts the IP header on a 4-byte boundary for csum_diff */
@@ -149,31 +149,6 @@ struct icmp4_reply {
 	__u8 quote[28];		/* the offending IP header (no options) + 8 bytes */
 } __attribute__((aligned(8)));
 
-/*
- * ICMP type/code about the IPv4 packet, from its destination (info: the
- * next-hop MTU for "fragmentation needed"). The packet's IP header is
- * at 14 and has no options (the callers checked).
- */
-static __always_inline int icmp4_reply(struct __sk_buff *skb, __u8 type, __u8 code, __u16 mtu)
-{
-	struct icmp4_reply r = {};
-	__be32 saddr, daddr;
-
-	if (reply_eth(skb, &r.eth) || bpf_skb_load_bytes(skb, ETH_HLEN, r.quote, sizeof(r.quote)))
-		return TC_ACT_SHOT;
-	r.eth.h_proto = bpf_htons(ETH_P_IP);
-	__builtin_memcpy(&saddr, r.quote + 16, 4);	/* reply from the destination */
-	__builtin_memcpy(&daddr, r.quote + 12, 4);
-	r.icmp.type = type;
-	r.icmp.code = code;
-	r.icmp.un.frag.mtu = bpf_htons(mtu);
-	r.icmp.checksum = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r.icmp,
-						    sizeof(r.icmp) + sizeof(r.quote), 0));
-	ip4_fill(&r.ip, saddr, daddr, IPPROTO_ICMP_R,
-		 sizeof(r.ip) + sizeof(r.icmp) + sizeof(r.quote));
-	return reply_send(skb, &r.eth, sizeof(r.eth) + sizeof(r.ip) + sizeof(r.icmp) + sizeof(r.quote));
-}
-
 struct icmp6_reply {
 	__u8 pad[2];
 	struct ethhdr eth;
@@ -181,30 +156,6 @@ struct icmp6_reply {
 	struct icmp6hdr icmp6;
 	__u8 quote[48];		/* the offending IPv6 header + 8 bytes */
 } __attribute__((aligned(8)));
-
-static __always_inline int icmp6_reply(struct __sk_buff *skb, __u8 type, __u8 code, __u32 mtu)
-{
-	struct icmp6_reply r = {};
-	struct in6_addr s, d;
-	__u32 len = sizeof(r.icmp6) + sizeof(r.quote);
-	__s64 sum;
-
-	if (reply_eth(skb, &r.eth) || bpf_skb_load_bytes(skb, ETH_HLEN, r.quote, sizeof(r.quote)))
-		return TC_ACT_SHOT;
-	r.eth.h_proto = bpf_htons(ETH_P_IPV6);
-	__builtin_memcpy(&s, r.quote + 24, 16);
-	__builtin_memcpy(&d, r.quote + 8, 16);
-	ip6_fill(&r.ip6, &s, &d, IPPROTO_ICMPV6_R, (__u16)len);
-	r.icmp6.icmp6_type = type;
-	r.icmp6.icmp6_code = code;
-	r.icmp6.icmp6_dataun.un_data32[0] = bpf_htonl(mtu);
-	sum = ip6_pseudo_sum(&r.ip6, len, IPPROTO_ICMPV6_R);
-	r.icmp6.icmp6_cksum = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r.icmp6, len,
-							 (__wsum)sum));
-	return reply_send(skb, &r.eth, sizeof(r.eth) + sizeof(r.ip6) + len);
-}
-
-/* --- TCP RST ---------------------------------------------------------------------- */
 
 struct rst4_reply {
 	__u8 pad[2];
@@ -219,6 +170,91 @@ struct rst6_reply {
 	struct ipv6hdr ip6;
 	struct tcphdr tcp;
 } __attribute__((aligned(8)));
+
+/*
+ * The reply is built in a per-CPU buffer, not on the stack: warren_from_wl
+ * refuses and answers DNS in one frame, and its frame plus the DNS fast
+ * path's two calls must fit the 512 bytes 6.1's verifier allows a chain.
+ */
+union reply_buf {
+	struct icmp4_reply icmp4;
+	struct icmp6_reply icmp6;
+	struct rst4_reply rst4;
+	struct rst6_reply rst6;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union reply_buf);
+} warren_reply_buf SEC(".maps");
+
+/* This CPU's buffer, zeroed; NULL never happens for index 0 but is checked. */
+static __always_inline void *reply_buf(void)
+{
+	__u32 zero = 0;
+	union reply_buf *b = bpf_map_lookup_elem(&warren_reply_buf, &zero);
+
+	if (b)
+		__builtin_memset(b, 0, sizeof(*b));
+	return b;
+}
+
+/*
+ * ICMP type/code about the IPv4 packet, from its destination (info: the
+ * next-hop MTU for "fragmentation needed"). The packet's IP header is
+ * at 14 and has no options (the callers checked).
+ */
+static __always_inline int icmp4_reply(struct __sk_buff *skb, __u8 type, __u8 code, __u16 mtu)
+{
+	struct icmp4_reply *r = reply_buf();
+	__be32 saddr, daddr;
+
+	if (!r)
+		return TC_ACT_SHOT;
+
+	if (reply_eth(skb, &r->eth) || bpf_skb_load_bytes(skb, ETH_HLEN, r->quote, sizeof(r->quote)))
+		return TC_ACT_SHOT;
+	r->eth.h_proto = bpf_htons(ETH_P_IP);
+	__builtin_memcpy(&saddr, r->quote + 16, 4);	/* reply from the destination */
+	__builtin_memcpy(&daddr, r->quote + 12, 4);
+	r->icmp.type = type;
+	r->icmp.code = code;
+	r->icmp.un.frag.mtu = bpf_htons(mtu);
+	r->icmp.checksum = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r->icmp,
+						    sizeof(r->icmp) + sizeof(r->quote), 0));
+	ip4_fill(&r->ip, saddr, daddr, IPPROTO_ICMP_R,
+		 sizeof(r->ip) + sizeof(r->icmp) + sizeof(r->quote));
+	return reply_send(skb, &r->eth, sizeof(r->eth) + sizeof(r->ip) + sizeof(r->icmp) + sizeof(r->quote));
+}
+
+static __always_inline int icmp6_reply(struct __sk_buff *skb, __u8 type, __u8 code, __u32 mtu)
+{
+	struct icmp6_reply *r = reply_buf();
+	struct in6_addr s, d;
+	__u32 len = sizeof(r->icmp6) + sizeof(r->quote);
+	__s64 sum;
+
+	if (!r)
+		return TC_ACT_SHOT;
+
+	if (reply_eth(skb, &r->eth) || bpf_skb_load_bytes(skb, ETH_HLEN, r->quote, sizeof(r->quote)))
+		return TC_ACT_SHOT;
+	r->eth.h_proto = bpf_htons(ETH_P_IPV6);
+	__builtin_memcpy(&s, r->quote + 24, 16);
+	__builtin_memcpy(&d, r->quote + 8, 16);
+	ip6_fill(&r->ip6, &s, &d, IPPROTO_ICMPV6_R, (__u16)len);
+	r->icmp6.icmp6_type = type;
+	r->icmp6.icmp6_code = code;
+	r->icmp6.icmp6_dataun.un_data32[0] = bpf_htonl(mtu);
+	sum = ip6_pseudo_sum(&r->ip6, len, IPPROTO_ICMPV6_R);
+	r->icmp6.icmp6_cksum = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r->icmp6, len,
+							 (__wsum)sum));
+	return reply_send(skb, &r->eth, sizeof(r->eth) + sizeof(r->ip6) + len);
+}
+
+/* --- TCP RST ---------------------------------------------------------------------- */
 
 /*
  * RFC 9293 3.10.7.1: to a segment with ACK, <SEQ=SEG.ACK><CTL=RST>; to one
@@ -254,51 +290,57 @@ static __always_inline int rst4_reply(struct __sk_buff *skb, const struct iphdr 
 		__u8 zero, proto;
 		__be16 len;
 	} ph;
-	struct rst4_reply r = {};
+	struct rst4_reply *r = reply_buf();
 	struct tcphdr in;
 	__u32 seg_len;
 	__s64 sum;
+
+	if (!r)
+		return TC_ACT_SHOT;
 
 	if (bpf_skb_load_bytes(skb, ETH_HLEN + sizeof(*iph), &in, sizeof(in)) || in.doff < 5)
 		return TC_ACT_SHOT;
 	seg_len = bpf_ntohs(iph->tot_len) - sizeof(*iph) - in.doff * 4;
-	if (seg_len > 0xffff || !rst_fill(&r.tcp, &in, seg_len))
+	if (seg_len > 0xffff || !rst_fill(&r->tcp, &in, seg_len))
 		return TC_ACT_SHOT;
-	if (reply_eth(skb, &r.eth))
+	if (reply_eth(skb, &r->eth))
 		return TC_ACT_SHOT;
-	r.eth.h_proto = bpf_htons(ETH_P_IP);
+	r->eth.h_proto = bpf_htons(ETH_P_IP);
 	ph.s = iph->daddr;
 	ph.d = iph->saddr;
 	ph.zero = 0;
 	ph.proto = IPPROTO_TCP_R;
-	ph.len = bpf_htons(sizeof(r.tcp));
+	ph.len = bpf_htons(sizeof(r->tcp));
 	sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
-	r.tcp.check = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r.tcp, sizeof(r.tcp),
+	r->tcp.check = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r->tcp, sizeof(r->tcp),
 						(__wsum)sum));
-	ip4_fill(&r.ip, ph.s, ph.d, IPPROTO_TCP_R, sizeof(r.ip) + sizeof(r.tcp));
-	return reply_send(skb, &r.eth, sizeof(r.eth) + sizeof(r.ip) + sizeof(r.tcp));
+	ip4_fill(&r->ip, ph.s, ph.d, IPPROTO_TCP_R, sizeof(r->ip) + sizeof(r->tcp));
+	return reply_send(skb, &r->eth, sizeof(r->eth) + sizeof(r->ip) + sizeof(r->tcp));
 }
 
 static __always_inline int rst6_reply(struct __sk_buff *skb, const struct ipv6hdr *ip6h)
 {
-	struct rst6_reply r = {};
+	struct rst6_reply *r = reply_buf();
 	struct tcphdr in;
 	__u32 seg_len;
 	__s64 sum;
 
+	if (!r)
+		return TC_ACT_SHOT;
+
 	if (bpf_skb_load_bytes(skb, ETH_HLEN + sizeof(*ip6h), &in, sizeof(in)) || in.doff < 5)
 		return TC_ACT_SHOT;
 	seg_len = bpf_ntohs(ip6h->payload_len) - in.doff * 4;
-	if (seg_len > 0xffff || !rst_fill(&r.tcp, &in, seg_len))
+	if (seg_len > 0xffff || !rst_fill(&r->tcp, &in, seg_len))
 		return TC_ACT_SHOT;
-	if (reply_eth(skb, &r.eth))
+	if (reply_eth(skb, &r->eth))
 		return TC_ACT_SHOT;
-	r.eth.h_proto = bpf_htons(ETH_P_IPV6);
-	ip6_fill(&r.ip6, &ip6h->daddr, &ip6h->saddr, IPPROTO_TCP_R, sizeof(r.tcp));
-	sum = ip6_pseudo_sum(&r.ip6, sizeof(r.tcp), IPPROTO_TCP_R);
-	r.tcp.check = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r.tcp, sizeof(r.tcp),
+	r->eth.h_proto = bpf_htons(ETH_P_IPV6);
+	ip6_fill(&r->ip6, &ip6h->daddr, &ip6h->saddr, IPPROTO_TCP_R, sizeof(r->tcp));
+	sum = ip6_pseudo_sum(&r->ip6, sizeof(r->tcp), IPPROTO_TCP_R);
+	r->tcp.check = csum_fold32(bpf_csum_diff(NULL, 0, (__be32 *)&r->tcp, sizeof(r->tcp),
 						(__wsum)sum));
-	return reply_send(skb, &r.eth, sizeof(r.eth) + sizeof(r.ip6) + sizeof(r.tcp));
+	return reply_send(skb, &r->eth, sizeof(r->eth) + sizeof(r->ip6) + sizeof(r->tcp));
 }
 
 /* --- what to answer ---------------------------------------------------------------- */

@@ -32,7 +32,9 @@
  * What a drop or delivery site knows of its packet, for the event it may
  * send (events.h): where the IP header starts in the packet as it is now,
  * and the environment on each side (WARREN_ENV_NONE when not known).
- * Sites pass it as a compound literal (EV_PKT) that inlining dissolves.
+ * Sites pass it by value (EV_PKT), so inlining keeps it in registers: as
+ * a pointer to a compound literal it took stack in warren_from_wl, whose
+ * frame plus the DNS fast path's two calls must fit 6.1's 512 bytes.
  */
 struct ev_pkt {
 	void *ctx;		/* the struct __sk_buff, or the struct xdp_md (xdp set) */
@@ -43,9 +45,9 @@ struct ev_pkt {
 };
 
 #define EV_PKT(ctx_, l3_, src_, dst_) \
-	(&(struct ev_pkt){ .ctx = (ctx_), .l3 = (l3_), .src_env = (src_), .dst_env = (dst_) })
+	((struct ev_pkt){ .ctx = (ctx_), .l3 = (l3_), .src_env = (src_), .dst_env = (dst_) })
 #define EV_PKT_XDP(ctx_, l3_) \
-	(&(struct ev_pkt){ .ctx = (ctx_), .l3 = (l3_), .xdp = true })
+	((struct ev_pkt){ .ctx = (ctx_), .l3 = (l3_), .xdp = true })
 
 static __always_inline struct warren_counters *counters_of(__u32 env_id)
 {
@@ -69,7 +71,7 @@ static __always_inline void count_drop(__u32 env_id, __u32 dir, __u32 reason)
  * program that has it one call and no registers to spill around it.
  */
 static __always_inline int drop(enum warren_dir dir, __u32 env_id, int reason,
-				const struct ev_pkt *p)
+				struct ev_pkt p)
 {
 	event_drop(p, dir, env_id, (__u32)reason);
 	return TC_ACT_SHOT;
@@ -77,7 +79,7 @@ static __always_inline int drop(enum warren_dir dir, __u32 env_id, int reason,
 
 /* A packet let through on path: counted against its sender's env_id, maybe sampled. */
 static __always_inline void count_delivered(__u32 env_id, enum warren_path path, __u32 bytes,
-					    const struct ev_pkt *p)
+					    struct ev_pkt p)
 {
 	struct warren_counters *c = counters_of(env_id);
 

@@ -3,6 +3,8 @@
 #ifndef WARREN_AGENT_H
 #define WARREN_AGENT_H
 
+#include <sys/socket.h>
+
 #include "dns/dns_server.h"
 #include "lib/kv.h"
 #include "core/loop.h"
@@ -13,6 +15,7 @@
 #include "obs/obs.h"
 
 struct wnl_monitor;
+struct metrics_http;
 
 struct agent {
 	struct model model;
@@ -29,6 +32,11 @@ struct agent {
 	struct mesh mesh;
 	struct wnl_monitor *links;	/* link removals: workloads that vanish (vanish.c) */
 	struct obs obs;			/* the datapath's events, and monitors (user/obs/) */
+	/* --metrics ADDR:PORT: the Prometheus endpoint (user/metrics/), off by default. */
+	bool metrics_on;
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addrlen;
+	struct metrics_http *metrics;
 };
 
 /*

@@ -21,6 +21,7 @@
 
 #include "core/agent.h"
 #include "lib/log.h"
+#include "metrics/metrics_http.h"
 
 static const struct {
 	const char *cmd;
@@ -219,6 +220,15 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The sooner of what the DNS shim and the metrics endpoint wait for (ms, -1: nothing). */
+static int next_timeout(struct agent *a)
+{
+	int t = a->dns_on ? dns_server_timeout_ms(&a->dns) : -1;
+	int m = metrics_http_timeout_ms(a->metrics);
+
+	return t < 0 ? m : m < 0 ? t : t < m ? t : m;
+}
+
 int server_run(struct agent *a, char *err)
 {
 	sigset_t mask;
@@ -248,7 +258,7 @@ int server_run(struct agent *a, char *err)
 	}
 	pr_info("serving %s\n", a->sock_path);
 	while (!a->loop.stop) {
-		int t = a->dns_on ? dns_server_timeout_ms(&a->dns) : -1;
+		int t = next_timeout(a);
 		int64_t due = t >= 0 ? now_ms() + t : -1;
 
 		ret = loop_run_once(&a->loop, t);
@@ -259,9 +269,12 @@ int server_run(struct agent *a, char *err)
 		ret = 0;
 		/* Whatever the event changed, the datapath's names follow (only the differences). */
 		dnsfast_sync(a);
-		/* Upstream timeouts and idle TCP clients, when their time has come. */
-		if (a->dns_on && due >= 0 && now_ms() >= due)
-			dns_server_tick(&a->dns);
+		/* Upstream timeouts, idle TCP clients, metrics deadlines, when their time has come. */
+		if (due >= 0 && now_ms() >= due) {
+			if (a->dns_on)
+				dns_server_tick(&a->dns);
+			metrics_http_tick(a->metrics);
+		}
 	}
 	pr_info("stopping; the datapath stays in place\n");
 out:

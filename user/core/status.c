@@ -6,6 +6,7 @@
 
 #include "core/agent.h"
 #include "core/attach.h"
+#include "core/counters.h"
 
 /* A kv key from names that use '_' (kv keys are [a-z0-9-]). */
 static void key_from(char *key, size_t size, const char *a, const char *b, const char *c)
@@ -20,11 +21,17 @@ static void key_from(char *key, size_t size, const char *a, const char *b, const
  * delivered-* and drop-REASON are the sums they always were; PATH-packets,
  * PATH-bytes and drop-DIR-REASON split them by path and by direction.
  */
-static void add_counters(struct kv *resp, const struct warren_counters *c)
+static void add_counters(void *arg, const struct env_counters *ec)
 {
+	const struct warren_counters *c = &ec->c;
 	unsigned long long packets = 0, bytes = 0, drops = 0;
+	struct kv *resp = arg;
 	char key[64];
 
+	kv_add(resp, "record", "counters");
+	kv_add(resp, "project", ec->project);
+	kv_add(resp, "env", ec->env);
+	kv_addf(resp, "env-id", "%u", ec->env_id);
 	for (int p = 0; p < WARREN_PATH__MAX; p++) {
 		packets += c->packets[p];
 		bytes += c->bytes[p];
@@ -57,10 +64,6 @@ static void add_counters(struct kv *resp, const struct warren_counters *c)
 /* The datapath's answers: how many, and why the rest went on to the shim. */
 static void add_dns_fast(struct agent *a, struct kv *resp)
 {
-	static const char *const fell[WARREN_DNS_FELL__MAX] = {
-		"not-query", "tcp", "malformed", "header", "name", "type", "edns", "miss",
-		"build", "error",
-	};
 	struct warren_dns_stats st;
 	uint64_t total = 0;
 	char key[48];
@@ -74,7 +77,7 @@ static void add_dns_fast(struct agent *a, struct kv *resp)
 		total += st.fell[r];
 	kv_addf(resp, "fast-fell-through", "%llu", (unsigned long long)total);
 	for (int r = 0; r < WARREN_DNS_FELL__MAX; r++) {
-		snprintf(key, sizeof(key), "fast-fell-%s", fell[r]);
+		key_from(key, sizeof(key), "fast-fell", dns_fell_name(r), NULL);
 		kv_addf(resp, key, "%llu", (unsigned long long)st.fell[r]);
 	}
 }
@@ -116,7 +119,6 @@ static void add_dns(struct agent *a, struct kv *resp)
 int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *err)
 {
 	const struct fabric_config *cfg = &a->model.cfg;
-	struct warren_counters c;
 	char buf[ADDR_STRLEN];
 	int ret;
 
@@ -139,27 +141,10 @@ int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *
 	mesh_status(a, resp);
 	obs_status(a, resp);
 
-	/* Env 0: what could not be attributed (a hook on an unknown interface). */
-	ret = maps_counters_read(&a->dp, WARREN_ENV_NONE, &c);
+	/* Env 0 first: what could not be attributed (a hook on an unknown interface). */
+	ret = counters_each_env(a, add_counters, resp);
 	if (ret)
 		goto fail;
-	kv_add(resp, "record", "counters");
-	kv_add(resp, "project", "");
-	kv_add(resp, "env", "");
-	kv_addf(resp, "env-id", "%u", WARREN_ENV_NONE);
-	add_counters(resp, &c);
-	for (size_t i = 0; i < a->model.n_envs; i++) {
-		const struct env *e = &a->model.envs[i];
-
-		ret = maps_counters_read(&a->dp, e->id, &c);
-		if (ret)
-			goto fail;
-		kv_add(resp, "record", "counters");
-		kv_add(resp, "project", e->project);
-		kv_add(resp, "env", e->name);
-		kv_addf(resp, "env-id", "%u", e->id);
-		add_counters(resp, &c);
-	}
 	return 0;
 fail:
 	snprintf(err, ERR_SIZE, "reading counters: %s", strerror(-ret));

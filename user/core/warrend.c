@@ -17,6 +17,8 @@
 #include "dns/resolver.h"
 #include "lib/log.h"
 #include "lib/names.h"
+#include "metrics/metrics_collect.h"
+#include "metrics/metrics_http.h"
 
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/warren"
 #define DEFAULT_SOCKET "/run/warren/warrend.sock"
@@ -53,6 +55,8 @@ static void usage(FILE *f)
 		"  --uplink IFNAME    the underlay interface: guards against plaintext fabric traffic\n"
 		"                     (receive: XDP or tc; transmit: tc)\n"
 		"  --uplink-rx auto|xdp|tc  the receive guard's hook (auto: tc on a veth, else XDP)\n"
+		"  --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                     (ADDR default " METRICS_DEFAULT_ADDR ", [V6]:PORT for IPv6; off by default)\n"
 		"  --teardown         remove every endpoint, pin and the state file, then exit\n"
 		"  -v, --verbose      debug logging (libbpf and verifier messages included)\n"
 		"  -h, --help\n", OBS_DEFAULT_RATE, OBS_DEFAULT_BURST);
@@ -136,7 +140,10 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 	if (!ret)
 		ret = obs_start(a, err);
 	if (!ret)
+		ret = metrics_start(a, err);
+	if (!ret)
 		ret = server_run(a, err);
+	metrics_stop(a);
 	obs_stop(a);
 	dnsfast_stop(a);
 	if (a->dns_on)
@@ -177,9 +184,10 @@ int main(int argc, char **argv)
 		{ "wg-kernel-only", no_argument, NULL, 'K' },
 		{ "uplink", required_argument, NULL, 'u' },
 		{ "event-rate", required_argument, NULL, 'e' },
-		{ "event-burst", required_argument, NULL, 'E' },
+		{ "event-burst", required_argument, NULL, 'B' },
 		{ "flow-sample", required_argument, NULL, 'f' },
 		{ "uplink-rx", required_argument, NULL, 'X' },
+		{ "metrics", required_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -276,7 +284,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'E':
+		case 'B':
 			if (u32_parse(optarg, WARREN_EV_BURST_MAX, &a.obs.cfg.burst) || !a.obs.cfg.burst) {
 				fprintf(stderr, "warrend: --event-burst must be 1..%d\n", WARREN_EV_BURST_MAX);
 				return 2;
@@ -306,6 +314,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "warrend: --uplink-rx must be auto, xdp or tc\n");
 				return 2;
 			}
+			break;
+		case 'E':
+			if (metrics_addr_parse(optarg, &a.metrics_addr, &a.metrics_addrlen)) {
+				fprintf(stderr, "warrend: --metrics must be PORT, ADDR:PORT or [V6ADDR]:PORT "
+					"(ADDR a literal address, PORT 1..65535)\n");
+				return 2;
+			}
+			a.metrics_on = true;
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'H':

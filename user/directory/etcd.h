@@ -10,11 +10,25 @@
  * Members: requests go to the current member; on a connection failure
  * or timeout the client moves to the next member of the list and retries
  * the request there (each request at most once per member, then it fails
- * with -EHOSTUNREACH). A request etcd itself refuses (an error body, e.g.
- * no leader, lease not found) is not retried: it fails with that error.
+ * with -EHOSTUNREACH, or -ETIMEDOUT if a member timed out). A request etcd
+ * itself refuses (an error body, e.g. no leader, lease not found) is not
+ * retried: it fails with that error. A request retried after a timeout
+ * may have been applied by the member that timed out: a put is then
+ * applied twice (same value), a create finds its own key (succeeded
+ * false, the value it wrote), a grant leaves a lease that expires unused.
  *
- * Callbacks run from loop_run_once(), never from inside the call that
- * queued the request. Result pointers are valid only during the callback.
+ * Order: requests are sent in the order queued, up to 8 at once on
+ * separate connections; a write (put, delete, create) waits for every
+ * earlier request on an overlapping key or prefix, and a read for every
+ * earlier write on one, so changes to one key apply in the order asked
+ * and a read sees the writes queued before it. At most 65536 requests
+ * wait (-ENOBUFS past that).
+ *
+ * The loop: before each loop_run_once() bound its timeout with
+ * etcd_next_timeout_ms(), and after it call etcd_tick() (as server.c does
+ * for the DNS shim). Callbacks run from there, never from inside the call
+ * that queued the request. Result pointers are valid only during the
+ * callback. Inside a callback every call is fine except etcd_free().
  */
 #ifndef WARREN_ETCD_H
 #define WARREN_ETCD_H
@@ -35,7 +49,7 @@ struct etcd_config {
 	size_t n_members;
 	const char *cacert;		/* PEM file to verify members with; NULL: system store */
 	const char *cert;		/* client certificate (PEM), NULL for none */
-	const char *key;		/* its private key (PEM) */
+	const char *key;		/* its private key (PEM); NULL: in the cert's file */
 	int timeout_ms;			/* per request and member; 0: 3000 */
 };
 
@@ -52,10 +66,13 @@ struct etcd_kv {
 
 struct etcd_result {
 	/*
-	 * 0, or: -EHOSTUNREACH (no member answered), -ETIMEDOUT, -EPROTO
-	 * (an answer this client cannot read), -ENOENT (lease not found or
-	 * expired), -EAGAIN (etcd has no leader / no quorum), -EIO (any other
-	 * error etcd reported). msg says what, with the member's URL.
+	 * 0, or: -EHOSTUNREACH (no member answered: refused, TLS failed),
+	 * -ETIMEDOUT (no member answered and one of them timed out), -EPROTO
+	 * (an answer this client cannot read), -EMSGSIZE (an answer over 64
+	 * MiB), -ENOENT (lease not found or expired), -EAGAIN (etcd has no
+	 * leader / no quorum / too many requests), -ESTALE (range at a
+	 * compacted revision), -EACCES (etcd's authentication), -EIO (any
+	 * other error etcd reported). msg says what, with the member's URL.
 	 */
 	int err;
 	const char *msg;
@@ -75,7 +92,7 @@ typedef void (*etcd_cb)(struct etcd *e, const struct etcd_result *r, void *arg);
 
 /* Validates cfg (URLs, files readable): -EINVAL with err (256 bytes) set. */
 int etcd_new(struct loop *l, const struct etcd_config *cfg, struct etcd **out, char *err);
-/* Cancels every request (callbacks not called) and watch. */
+/* Cancels every request (callbacks not called) and watch. Not from a callback of e. */
 void etcd_free(struct etcd *e);
 /* The member requests go to now (for status and logs). */
 const char *etcd_member(const struct etcd *e);
@@ -110,13 +127,24 @@ struct etcd_event {
 
 /*
  * A watch on a prefix from start_revision (0: from now). events gets
- * every batch in revision order. When the stream breaks (member gone,
- * timeout) the client reconnects, to the next member if needed, and
- * resumes from the last revision delivered + 1, so nothing is missed or
+ * every batch in revision order (n >= 1; revision is the batch's last
+ * event's: everything up to it is delivered). When the stream breaks
+ * (member gone, no "created" within timeout_ms) the client reconnects,
+ * to the next member, and resumes from the last revision delivered + 1
+ * (or past etcd's last progress notice), so nothing is missed or
  * repeated. If that revision was compacted away, lost is called with
  * -ESTALE and the watch stops: the caller reloads (etcd_range at one
- * revision) and watches again from it + 1. Any other end (-EHOSTUNREACH
- * for long, etcd errors) goes to lost too, and the watch stops.
+ * revision) and watches again from it + 1. Any other end goes to lost
+ * too, and the watch stops: -EHOSTUNREACH after 3 rounds of every member
+ * with no stream opened (1 s, then 2 s between rounds: about 3 s when
+ * all refuse), -EPROTO for garbage, -EMSGSIZE for a batch over 16 MiB,
+ * etcd's errors as for requests. A stopped watch stays allocated, inert,
+ * until etcd_watch_cancel(), which may be called from any callback
+ * (its own too) and is what frees it.
+ *
+ * Not noticed: a member that keeps the connection but stops answering
+ * after "created" (a hung process); TCP keepalive (5 s idle) finds a
+ * member whose host is gone.
  */
 typedef void (*etcd_events_fn)(struct etcd *e, const struct etcd_event *ev, size_t n,
 			       int64_t revision, void *arg);

@@ -40,6 +40,20 @@ const struct endpoint *dns_caller_of(struct dns_server *s, const struct sockaddr
 	return NULL;
 }
 
+const char *dns_upstream_outcome_name(enum dns_upstream_outcome o)
+{
+	static const char *const names[DNS_UP__MAX] = {
+		"answered", "truncated", "timeout", "refused", "servfail", "error", "busy",
+	};
+
+	return (unsigned int)o < DNS_UP__MAX ? names[o] : "unknown";
+}
+
+const char *dns_latency_name(enum dns_latency l)
+{
+	return l == DNS_LAT_INTERNAL ? "internal" : l == DNS_LAT_UPSTREAM ? "upstream" : "unknown";
+}
+
 /* --- sockets ------------------------------------------------------------ */
 
 static int sock_open(int family, int type, const void *addr, uint16_t port, char *err)
@@ -105,17 +119,22 @@ static void on_forwarded(void *arg, int status, const uint8_t *ans, size_t alen)
 	if (status == -ECANCELED)
 		goto out;
 	if (status || alen < DNS_HDR_LEN || alen > DNS_MSG_MAX) {
+		s->upstream[status == -ETIMEDOUT ? DNS_UP_TIMEOUT :
+			    status == -ECONNREFUSED ? DNS_UP_REFUSED :
+			    status == -EIO ? DNS_UP_SERVFAIL : DNS_UP_ERROR]++;
 		s->st.servfail++;
 		if (dns_parse_query(p->query, p->qlen, &s->batch->q) >= 0)
 			len = dns_answer_empty(p->query, &s->batch->q, DNS_RCODE_SERVFAIL, false,
 					       out, p->tcp ? DNS_MSG_MAX : p->limit);
 	} else if (!p->tcp && alen > p->limit) {
 		/* Too big for the client's UDP size: TC, and it asks again over TCP. */
+		s->upstream[DNS_UP_TRUNCATED]++;
 		s->st.truncated++;
 		if (dns_parse_query(p->query, p->qlen, &s->batch->q) >= 0)
 			len = dns_answer_empty(p->query, &s->batch->q, dns_get_rcode(ans), true,
 					       out, p->limit);
 	} else {
+		s->upstream[DNS_UP_ANSWERED]++;
 		memcpy(out, ans, alen);
 		len = alen;
 	}
@@ -134,6 +153,7 @@ static void on_forwarded(void *arg, int status, const uint8_t *ans, size_t alen)
 		       p->peer.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 						      sizeof(struct sockaddr_in6));
 	}
+	hist_since(&s->latency[DNS_LAT_UPSTREAM], p->t0_ns);
 out:
 	free(p);
 }
@@ -154,8 +174,10 @@ int dns_relay_query(struct dns_server *s, const uint8_t *pkt, size_t len, const 
 	p->qlen = len;
 	memcpy(p->query, pkt, len);
 	ret = dns_forward_send(s->fwd, pkt, len, p->tcp, on_forwarded, p);
-	if (ret)
+	if (ret) {
+		s->upstream[DNS_UP_BUSY]++;
 		free(p);
+	}
 	return ret;
 }
 
@@ -163,12 +185,12 @@ int dns_relay_query(struct dns_server *s, const uint8_t *pkt, size_t len, const 
 
 /* One datagram: the answer's length in tx, or 0 for none (dropped or forwarded). */
 static size_t udp_one(struct dns_server *s, int fd, const uint8_t *pkt, size_t len,
-		      const struct sockaddr_storage *peer, uint8_t *tx)
+		      const struct sockaddr_storage *peer, uint8_t *tx, uint64_t t0)
 {
 	struct dns_udp_batch *b = s->batch;
 	const struct endpoint *caller = dns_caller_of(s, peer);
 	enum dns_action act;
-	struct pending tmpl = { .fd = fd, .peer = *peer };
+	struct pending tmpl = { .fd = fd, .peer = *peer, .t0_ns = t0 };
 	size_t out_len = 0;
 
 	act = dns_answer(&s->view, caller, pkt, len, false, &b->q, tx, UDP_BUF, &out_len, &s->st);
@@ -189,6 +211,7 @@ void dns_on_udp(struct loop *l, int fd, uint32_t events, void *arg)
 
 	for (int budget = UDP_BUDGET; budget > 0; budget -= DNS_UDP_BATCH) {
 		int n, nout = 0;
+		uint64_t t0, t1;
 
 		for (int i = 0; i < DNS_UDP_BATCH; i++) {
 			b->iin[i] = (struct iovec){ b->rx[i], UDP_BUF };
@@ -200,9 +223,11 @@ void dns_on_udp(struct loop *l, int fd, uint32_t events, void *arg)
 		n = recvmmsg(fd, b->in, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		/* One clock read per batch: every query in it waits for the same sendmmsg. */
+		t0 = hist_now_ns();
 		for (int i = 0; i < n; i++) {
 			size_t len = udp_one(s, fd, b->rx[i], b->in[i].msg_len, &b->peer[i],
-					     b->tx[nout]);
+					     b->tx[nout], t0);
 
 			if (!len)
 				continue;
@@ -221,6 +246,9 @@ void dns_on_udp(struct loop *l, int fd, uint32_t events, void *arg)
 				break;
 			sent += r;
 		}
+		t1 = nout ? hist_now_ns() : t0;
+		for (int i = 0; i < nout; i++)
+			hist_observe(&s->latency[DNS_LAT_INTERNAL], t1 - t0);
 		if (n < DNS_UDP_BATCH)
 			return;
 	}
@@ -240,6 +268,8 @@ int dns_server_start(struct dns_server *s, struct loop *l, const struct model *m
 	s->loop = l;
 	s->cfg = c;
 	cfg = &s->cfg;
+	for (int i = 0; i < DNS_LAT__MAX; i++)
+		hist_init(&s->latency[i], &hist_dns_bounds);
 	s->addr4 = addr4;
 	memcpy(s->addr6, addr6, 16);
 	ret = dns_view_init(&s->view, m, cfg->domain, cfg->ttl, err);

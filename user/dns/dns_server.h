@@ -18,6 +18,7 @@
 #include "dns/dns_view.h"
 #include "core/loop.h"
 #include "core/model.h"
+#include "lib/hist.h"
 
 #define DNS_MAX_CONNS 256		/* TCP clients at once */
 #define DNS_TCP_IDLE_MS 10000		/* RFC 7766 suggests seconds, not minutes */
@@ -31,6 +32,28 @@ struct dns_server_config {
 	const char *resolv_conf;	/* NULL: /etc/resolv.conf */
 	int timeout_ms, tries;		/* per upstream attempt */
 };
+
+/* What became of a query handed upstream (or that could not be). */
+enum dns_upstream_outcome {
+	DNS_UP_ANSWERED = 0,		/* the upstream's answer relayed */
+	DNS_UP_TRUNCATED,		/* too big for the client's UDP size: TC sent instead */
+	DNS_UP_TIMEOUT,			/* no answer in timeout x tries: SERVFAIL */
+	DNS_UP_REFUSED,			/* connection refused: SERVFAIL */
+	DNS_UP_SERVFAIL,		/* every upstream said SERVFAIL or REFUSED */
+	DNS_UP_ERROR,			/* anything else, a malformed answer included */
+	DNS_UP_BUSY,			/* not sent: the forwarder or the TCP client was full */
+	DNS_UP__MAX,
+};
+
+/* The shim's answer times, from the query's receive to its answer's send. */
+enum dns_latency {
+	DNS_LAT_INTERNAL = 0,		/* built by the shim (names, refusals, errors) */
+	DNS_LAT_UPSTREAM,		/* relayed from an upstream (or its SERVFAIL) */
+	DNS_LAT__MAX,
+};
+
+const char *dns_upstream_outcome_name(enum dns_upstream_outcome o);
+const char *dns_latency_name(enum dns_latency l);
 
 struct dns_conn;
 struct dns_udp_batch;
@@ -49,6 +72,8 @@ struct dns_server {
 	struct dns_udp_batch *batch;	/* recvmmsg/sendmmsg buffers */
 	struct dns_stats st;
 	uint64_t tcp_accepted, tcp_refused;
+	uint64_t upstream[DNS_UP__MAX];
+	struct hist latency[DNS_LAT__MAX];
 };
 
 /*

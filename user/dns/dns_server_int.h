@@ -47,6 +47,7 @@ struct pending {
 	uint16_t id;			/* the client's query id */
 	size_t limit;			/* UDP: the client's size */
 	size_t qlen;
+	uint64_t t0_ns;			/* when the query came in (hist_now_ns) */
 	uint8_t query[];		/* for SERVFAIL/TC answers to echo its question */
 };
 

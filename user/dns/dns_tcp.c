@@ -74,12 +74,13 @@ void dns_conn_queue(struct dns_server *s, struct dns_conn *c, const uint8_t *msg
 }
 
 /* One framed query from a TCP client. Returns false if the client is gone. */
-static bool tcp_one(struct dns_server *s, size_t idx, const uint8_t *pkt, size_t len)
+static bool tcp_one(struct dns_server *s, size_t idx, const uint8_t *pkt, size_t len,
+		    uint64_t t0)
 {
 	struct dns_conn *c = s->conns[idx];
 	struct dns_udp_batch *b = s->batch;
 	uint8_t *out = b->relay + 2;
-	struct pending tmpl = { .tcp = true, .conn = idx, .gen = c->gen };
+	struct pending tmpl = { .tcp = true, .conn = idx, .gen = c->gen, .t0_ns = t0 };
 	enum dns_action act;
 	size_t out_len = 0;
 
@@ -94,10 +95,13 @@ static bool tcp_one(struct dns_server *s, size_t idx, const uint8_t *pkt, size_t
 				c->inflight++;
 			return s->conns[idx] == c;
 		}
+		if (c->inflight >= TCP_MAX_INFLIGHT)
+			s->upstream[DNS_UP_BUSY]++;
 		s->st.servfail++;
 		out_len = dns_answer_empty(pkt, &b->q, DNS_RCODE_SERVFAIL, false, out, DNS_MSG_MAX);
 	}
 	dns_conn_queue(s, c, out, out_len);
+	hist_since(&s->latency[DNS_LAT_INTERNAL], t0);
 	return s->conns[idx] == c;
 }
 
@@ -106,6 +110,7 @@ static void on_conn(struct loop *l, int fd, uint32_t events, void *arg)
 	struct dns_server *s = arg;
 	struct dns_conn *c = NULL;
 	size_t idx, off = 0;
+	uint64_t t0;
 	ssize_t n;
 
 	for (idx = 0; idx < DNS_MAX_CONNS; idx++)
@@ -130,13 +135,14 @@ static void on_conn(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 	c->rlen += (size_t)n;
 	c->last_ms = dns_now_ms();
+	t0 = hist_now_ns();
 	/* Every complete frame; queries may be pipelined (RFC 7766). */
 	while (c->rlen - off >= 2) {
 		size_t len = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
 
 		if (c->rlen - off - 2 < len)
 			break;
-		if (!tcp_one(s, idx, c->rbuf + off + 2, len))
+		if (!tcp_one(s, idx, c->rbuf + off + 2, len, t0))
 			return;
 		off += 2 + len;
 	}

@@ -39,7 +39,9 @@ int handle_apply(struct agent *a, const struct kv *req, struct kv *resp, char *e
 	text[len] = '\0';
 	ret = fleet_parse(text, len, &a->model.cfg, &f, err);
 	free(text);
-	if (!ret)
+	if (ret && a->mesh.on)
+		a->mesh.apply_errors++;	/* refused whole: mesh_apply() never saw it */
+	else
 		ret = mesh_apply(a, &f, err);
 	fleet_free(&f);
 	if (!ret) {

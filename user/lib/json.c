@@ -125,6 +125,14 @@ const char *jv_str(const struct jv *v)
 	return json_object_is_type(OBJ(v), json_type_string) ? json_object_get_string(OBJ(v)) : NULL;
 }
 
+const char *jv_strn(const struct jv *v, size_t *len)
+{
+	if (!json_object_is_type(OBJ(v), json_type_string))
+		return NULL;
+	*len = (size_t)json_object_get_string_len(OBJ(v));
+	return json_object_get_string(OBJ(v));
+}
+
 int jv_int(const struct jv *v, int64_t *out)
 {
 	if (!json_object_is_type(OBJ(v), json_type_int))

@@ -36,6 +36,8 @@ const char *jv_kind_name(enum jv_kind k);
 struct jv *jv_get(const struct jv *v, const char *key);
 /* The string, or NULL unless v is a string. */
 const char *jv_str(const struct jv *v);
+/* The same with its length, which counts NULs inside the string ("\u0000"). */
+const char *jv_strn(const struct jv *v, size_t *len);
 /* The integer: -EINVAL unless v is an integer, -ERANGE if it does not fit. */
 int jv_int(const struct jv *v, int64_t *out);
 int jv_bool(const struct jv *v, bool *out);

@@ -18,6 +18,7 @@
 
 #include "mesh/attach_mesh.h"
 #include "fleet/fleet.h"
+#include "lib/hist.h"
 #include "mesh/wg.h"
 
 #define MESH_DEFAULT_WG_IFNAME "warren-wg"
@@ -40,6 +41,9 @@ struct mesh {
 	struct wg_dev wg;		/* kind WG_KIND_NONE until this host is in a fleet */
 	struct fleet fleet;		/* as applied; empty until then */
 	bool applied;
+	/* Every mesh_apply(), refused ones included; and the fleet states refused before it. */
+	struct hist apply_time;
+	uint64_t apply_errors;
 };
 
 struct agent;

@@ -379,16 +379,12 @@ static int write_fleet_file(struct agent *a, const struct fleet *f, char *err)
 	return ret;
 }
 
-int mesh_apply(struct agent *a, struct fleet *f, char *err)
+static int apply(struct agent *a, struct fleet *f, char *err)
 {
 	struct mesh *ms = &a->mesh;
 	bool first = !ms->applied;
 	int ret;
 
-	if (!ms->on) {
-		snprintf(err, ERR_SIZE, "this agent is not part of a fleet (start warrend with --host)");
-		return -EOPNOTSUPP;
-	}
 	ret = mesh_check(a, f, err);
 	if (ret)
 		return ret;
@@ -421,6 +417,26 @@ int mesh_apply(struct agent *a, struct fleet *f, char *err)
 	pr_info("fleet state applied: %zu hosts, %zu endpoints here, %zu elsewhere\n",
 		ms->fleet.n_hosts, a->model.n_endpoints, a->model.n_remotes);
 	return 0;
+}
+
+/* Timed and counted, whoever asked: `apply`, `host add|del`, the start. */
+int mesh_apply(struct agent *a, struct fleet *f, char *err)
+{
+	struct mesh *ms = &a->mesh;
+	uint64_t t0 = hist_now_ns();
+	int ret;
+
+	if (!ms->on) {
+		snprintf(err, ERR_SIZE, "this agent is not part of a fleet (start warrend with --host)");
+		return -EOPNOTSUPP;
+	}
+	ret = apply(a, f, err);
+	if (!ms->apply_time.b)
+		hist_init(&ms->apply_time, &hist_apply_bounds);
+	hist_since(&ms->apply_time, t0);
+	if (ret)
+		ms->apply_errors++;
+	return ret;
 }
 
 static void fleet_endpoint_remove(struct fleet *f, size_t i)
