@@ -5,8 +5,10 @@
 # workloads a test declares, and the fleet state that places them.
 #
 #   mesh_need_tools                 SKIP (exit 0) without wg/tcpdump/WireGuard
-#   mesh_underlay HOST...           the switch, the hosts, their keys
-#   mesh_agent HOST [args...]       start HOST's agent (--uplink ul0)
+#   mesh_underlay HOST...           the switch (once), the hosts, their keys
+#   mesh_agent HOST [args...]       start HOST's agent (--uplink ul0) with its prefixes
+#   mesh_agent_bare HOST [args...]  the same without --host4/--host6 (a directory
+#                                   hands them out)
 #   mesh_wl NAME HOST P E REPLICA SLOT   declare (and create) a workload
 #   mesh_fleet OUT [NAME...]        the fleet state: all hosts, every declared workload's
 #                                   environment, these workloads
@@ -35,12 +37,14 @@ mesh_cleanup() {
 }
 trap mesh_cleanup EXIT
 
-mesh_underlay() {
-	local h i=0
-	ip netns add "$SW" && ip -n "$SW" link set lo up &&
-	ip -n "$SW" link add br0 type bridge && ip -n "$SW" link set br0 up || return 1
-	ip -n "$SW" addr add 192.168.77.100/24 dev br0
-	ip -n "$SW" addr add fd00:77::100/64 dev br0 nodad
+mesh_underlay() {	# again later: more hosts on the same switch
+	local h i=${#MESH_HOSTS[@]}
+	if [ ! -e "/run/netns/$SW" ]; then
+		ip netns add "$SW" && ip -n "$SW" link set lo up &&
+		ip -n "$SW" link add br0 type bridge && ip -n "$SW" link set br0 up || return 1
+		ip -n "$SW" addr add 192.168.77.100/24 dev br0
+		ip -n "$SW" addr add fd00:77::100/64 dev br0 nodad
+	fi
 	for h in "$@"; do
 		i=$((i + 1))
 		MESH_HOSTS+=("$h")
@@ -59,8 +63,13 @@ mesh_underlay() {
 
 mesh_agent() {
 	local h=$1 i=${IDX[$1]}; shift
+	mesh_agent_bare "$h" --host4 "10.210.$i.0/24" --host6 "fd77:7761:7272:$i::/64" "$@"
+}
+
+mesh_agent_bare() {
+	local h=$1; shift
 	agent_start "$h" --host "$h" --wg-private-key "$TMP/$h.key" --wg-device "$(mesh_wgdev "$h")" \
-		--uplink ul0 --host4 "10.210.$i.0/24" --host6 "fd77:7761:7272:$i::/64" "$@"
+		--uplink ul0 "$@"
 }
 
 # mesh_wl NAME HOST PROJECT ENV REPLICA SLOT: a workload netns serving echo.
