@@ -77,3 +77,4 @@ awk -v a="${SUM[a]}" -v b="${SUM[b]}" -v w="${SUM[w]}" -v n="$ROUNDS" 'BEGIN {
 	printf "  warren / routed      = %.2fx (goal >= 1.10x)\n", w/b }'
 [ ! -x scripts/bench_dns.sh ] || O=$O scripts/bench_dns.sh || echo "bench: DNS benchmark did not complete (exit $?)" >&2
 [ ! -x scripts/bench_mesh.sh ] || O=$O scripts/bench_mesh.sh || echo "bench: mesh benchmark did not complete (exit $?)" >&2
+[ ! -x scripts/bench_directory.sh ] || O=$O scripts/bench_directory.sh || echo "bench: directory benchmark did not complete (exit $?)" >&2
