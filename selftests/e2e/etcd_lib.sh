@@ -6,6 +6,10 @@
 #
 # Sourced, it gives functions on a cluster directory DIR:
 #   etcd_cluster_start DIR N [tls]   make, start and wait for every member
+#                                    (ETCD_ADDR=A ETCD_NETNS=NS: on address A inside
+#                                    network namespace NS, e.g. on a test's underlay
+#                                    where agents in host namespaces reach it; default
+#                                    127.0.0.1 here; DIR remembers both)
 #   etcd_cluster_stop DIR            kill -9 every member
 #   etcd_urls DIR                    the client URLs, comma-separated
 # Run, it does one thing to DIR, for a C test driver (stdout: the answer only):
@@ -41,7 +45,8 @@ etcd_certs() {
 		openssl req -x509 "${ec[@]}" -keyout wrong-ca.key -out wrong-ca.pem -days 2 \
 			-subj "/CN=warren-test-ca" &&
 		openssl req "${ec[@]}" -keyout server.key -out server.csr -subj "/CN=etcd-test" &&
-		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >server.ext &&
+		printf 'subjectAltName=IP:127.0.0.1%s\nextendedKeyUsage=serverAuth,clientAuth\n' \
+			"$([ "$ADDR" != 127.0.0.1 ] && echo ",IP:$ADDR")" >server.ext &&
 		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 \
 			-extfile server.ext -out server.pem &&
 		openssl req "${ec[@]}" -keyout client.key -out client.csr -subj "/CN=warren-client" &&
@@ -51,12 +56,17 @@ etcd_certs() {
 	) >"$d/openssl.log" 2>&1
 }
 
-etcd_load() {	# the cluster's settings: N, TLS, CPORT[i], PPORT[i]
+etcd_load() {	# the cluster's settings: N, TLS, ADDR, NETNS, CPORT[i], PPORT[i]
+	ADDR=127.0.0.1 NETNS=
 	# shellcheck source=/dev/null
 	source "$1/cluster"
 }
 
-etcd_url() { local s=http; etcd_load "$1"; [ "$TLS" = 1 ] && s=https; echo "$s://127.0.0.1:${CPORT[$2]}"; }
+etcd_in() {	# etcd_in CMD...: in the loaded cluster's network namespace
+	if [ -n "$NETNS" ]; then ip netns exec "$NETNS" "$@"; else "$@"; fi
+}
+
+etcd_url() { local s=http; etcd_load "$1"; [ "$TLS" = 1 ] && s=https; echo "$s://$ADDR:${CPORT[$2]}"; }
 
 etcd_urls() {
 	local d=$1 i out=""
@@ -74,24 +84,29 @@ etcd_init() {
 		etcd_free_port || return 1
 		lines+="PPORT[$i]=$ETCD_PORT"$'\n'
 	done
-	printf 'N=%s\nTLS=%s\ndeclare -ga CPORT PPORT\n%s' "$n" \
-		"$([ "$tls" = tls ] && echo 1 || echo 0)" "$lines" >"$d/cluster"
+	printf 'N=%s\nTLS=%s\nADDR=%s\nNETNS=%s\ndeclare -ga CPORT PPORT\n%s' "$n" \
+		"$([ "$tls" = tls ] && echo 1 || echo 0)" "${ETCD_ADDR:-127.0.0.1}" "${ETCD_NETNS:-}" \
+		"$lines" >"$d/cluster"
+	etcd_load "$d"
 	[ "$tls" != tls ] || etcd_certs "$d" || { echo "etcd_lib: openssl failed:" >&2; cat "$d/openssl.log" >&2; return 1; }
 }
 
 etcd_start() {
-	local d=$1 i=$2 j peers="" tls_args=()
+	local d=$1 i=$2 j peers="" tls_args=() pre=()
 	etcd_load "$d"
-	for ((j = 0; j < N; j++)); do peers+=",m$j=http://127.0.0.1:${PPORT[$j]}"; done
+	for ((j = 0; j < N; j++)); do peers+=",m$j=http://$ADDR:${PPORT[$j]}"; done
 	[ "$TLS" = 1 ] && tls_args=(--cert-file "$d/server.pem" --key-file "$d/server.key"
 		--trusted-ca-file "$d/ca.pem" --client-cert-auth)
 	mkdir -p "$d/m$i"
 	# Short heartbeats and elections: a killed leader is replaced in about a second.
 	# A subshell, so no shell has a job to report when the test kills it.
-	(etcd --name "m$i" --data-dir "$d/m$i/data" \
+	# Not etcd_in: a function sent to the background would be a subshell
+	# with its own pid; ip netns exec execs etcd, so the pid is etcd's.
+	[ -n "$NETNS" ] && pre=(ip netns exec "$NETNS")
+	("${pre[@]}" etcd --name "m$i" --data-dir "$d/m$i/data" \
 		--listen-client-urls "$(etcd_url "$d" "$i")" --advertise-client-urls "$(etcd_url "$d" "$i")" \
-		--listen-peer-urls "http://127.0.0.1:${PPORT[$i]}" \
-		--initial-advertise-peer-urls "http://127.0.0.1:${PPORT[$i]}" \
+		--listen-peer-urls "http://$ADDR:${PPORT[$i]}" \
+		--initial-advertise-peer-urls "http://$ADDR:${PPORT[$i]}" \
 		--initial-cluster "${peers#,}" --initial-cluster-token "$(basename "$d")" \
 		--initial-cluster-state new --heartbeat-interval 50 --election-timeout 500 \
 		--experimental-watch-progress-notify-interval 2s \
@@ -122,7 +137,7 @@ etcd_healthy() {
 	local d=$1 i=$2 tls_args=()
 	etcd_load "$d"
 	[ "$TLS" = 1 ] && tls_args=(--cacert "$d/ca.pem" --cert "$d/client.pem" --key "$d/client.key")
-	curl -s --max-time 1 "${tls_args[@]}" "$(etcd_url "$d" "$i")/health" 2>/dev/null |
+	etcd_in curl -s --max-time 1 "${tls_args[@]}" "$(etcd_url "$d" "$i")/health" 2>/dev/null |
 		grep -q '"health":"true"'
 }
 
@@ -156,13 +171,13 @@ etcd_cluster_stop() {
 etcdctl_on() {	# etcdctl_on DIR args...: etcdctl against every member
 	local d=$1; shift
 	etcd_load "$d"
-	ETCDCTL_API=3 etcdctl --endpoints "$(etcd_urls "$d")" --dial-timeout 2s --command-timeout 5s "$@"
+	ETCDCTL_API=3 etcd_in etcdctl --endpoints "$(etcd_urls "$d")" --dial-timeout 2s --command-timeout 5s "$@"
 }
 
 etcd_leader() {
 	local d=$1 i id
 	for i in $(etcd_all "$d"); do
-		id=$(ETCDCTL_API=3 etcdctl --endpoints "$(etcd_url "$d" "$i")" --dial-timeout 1s \
+		id=$(ETCDCTL_API=3 etcd_in etcdctl --endpoints "$(etcd_url "$d" "$i")" --dial-timeout 1s \
 			endpoint status -w json 2>/dev/null |
 			jq -r '.[0].Status | select(.header.member_id == .leader) | .leader' 2>/dev/null)
 		[ -n "$id" ] && { echo "$i"; return 0; }

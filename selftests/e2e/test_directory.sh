@@ -21,7 +21,7 @@ for t in etcd etcdctl openssl curl dig ss; do
 done
 "$WARREND" --help 2>&1 | grep -q -- --directory ||
 	{ echo "1..0 # SKIP this warrend has no --directory"; exit 0; }
-ktap_plan 26
+ktap_plan 27
 
 ETCD=$TMP/etcd
 ETCD_TLS=$TMP/etcd-tls
@@ -41,7 +41,35 @@ trap dir_cleanup EXIT
 
 # --- helpers --------------------------------------------------------------------
 ectl() { etcdctl_on "$ETCD" "$@"; }
-dir_get() { ctl "$1" --json status | jq -r --arg k "$2" '.directory[$k] // empty'; }
+# dir_json HOST: the directory record of HOST's status: warrenctl's, or
+# while warrenctl prints none (checked on its own below), off the socket.
+dir_json() {
+	local j
+	j=$(ctl "$1" --json status | jq -c '.directory // empty')
+	[ -n "$j" ] && { echo "$j"; return; }
+	python3 - "$(host_sock "$1")" <<-'EOF'
+	import json, socket, sys
+	s = socket.socket(socket.AF_UNIX)
+	s.settimeout(5)
+	s.connect(sys.argv[1])
+	s.sendall(b"cmd=status\n\n")
+	buf = b""
+	while not buf.endswith(b"\n\n"):
+	    d = s.recv(65536)
+	    if not d:
+	        break
+	    buf += d
+	rec, out = None, {}
+	for line in buf.decode().splitlines():
+	    k, _, v = line.partition("=")
+	    if k == "record":
+	        rec = v
+	    elif rec == "directory":
+	        out[k.replace("-", "_")] = v
+	print(json.dumps(out))
+	EOF
+}
+dir_get() { dir_json "$1" | jq -r --arg k "$2" '.[$k] // empty'; }
 synced() { [ "$(dir_get "$1" state)" = synced ]; }
 all_synced() { local h; for h in "$@"; do synced "$h" || return 1; done; }
 remotes() { ctl "$1" --json status | jq -r '.mesh.remote_endpoints // empty'; }
@@ -137,11 +165,14 @@ member_of() {
 
 # --- the cluster, the hosts, the agents -----------------------------------------------
 HOSTS=(h1 h2 h3)
+# etcd on the switch, where the hosts reach it over their underlay (their
+# 127.0.0.1 is their own namespace's).
+export ETCD_ADDR=192.168.77.100 ETCD_NETNS=$SW
 setup() {
+	mesh_underlay "${HOSTS[@]}" || return 1
 	etcd_cluster_start "$ETCD" 3 || { diag "etcd did not start"; return 1; }
 	etcd_load "$ETCD"
-	URLS="etcd://127.0.0.1:${CPORT[0]},127.0.0.1:${CPORT[1]},127.0.0.1:${CPORT[2]}"
-	mesh_underlay "${HOSTS[@]}" || return 1
+	URLS="etcd://$ADDR:${CPORT[0]},$ADDR:${CPORT[1]},$ADDR:${CPORT[2]}"
 	local h
 	for h in "${HOSTS[@]}"; do dir_agent "$h" "$URLS" || return 1; done
 	wait_for 100 all_synced "${HOSTS[@]}" || { for h in "${HOSTS[@]}"; do diag "$h: $(dir_get "$h" state)"; log_tail "$h" 5; done; return 1; }
@@ -152,6 +183,15 @@ if ! setup; then
 fi
 ok "3 etcd members, 3 hosts, an agent on each in directory mode, synced (no fleet file, no prefixes given)"
 diag "etcd $(etcd --version | awk 'NR == 1 { print $3 }'), --directory $URLS"
+
+ctl_shows() {
+	local t
+	t=$(ctl h1 status)
+	ctl h1 --json status | jq -e '.directory.state == "synced" and (.directory.member | length > 0)
+		and (.directory.lease | length > 0) and .directory.hosts == "3"' >/dev/null &&
+	grep -qi '^directory' <<<"$t" && grep -qE '^\s+state\s+synced' <<<"$t"
+}
+check "warrenctl status shows the directory (state, member, lease, hosts; text and --json)" ctl_shows
 
 prefixes() {
 	local h p4 p6 all4="" all6="" claims
@@ -347,6 +387,7 @@ if within $((TTL + 8)) h3_gone; then
 	ok "h3 stopped past its lease ($TTL s): h1 and h2 drop its endpoints, its name and its peer ($(ms_since "$t0") ms)"
 else
 	not_ok "h3 stopped past its lease ($TTL s): h1 and h2 drop its endpoints, its name and its peer"
+	diag "h3's lease $(dir_get h3 lease) in etcd: $(ectl lease timetolive "$(dir_get h3 lease)" 2>&1)"
 	diag "after $(ms_since "$t0") ms: h1 $(remotes h1) remote, $(npeers h1) peers; h2 $(remotes h2), $(npeers h2);" \
 		"web from prod1: $(dig_set prod1 web.$DOMAIN); hosts/h3 in etcd: '$(ectl get "${PFX}hosts/h3" --print-value-only)'"
 fi
