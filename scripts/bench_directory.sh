@@ -43,7 +43,8 @@ trap bench_cleanup EXIT
 fail() { echo "bench_directory: $*" >&2; for h in h1 h2 h3; do tail -5 "$TMP/$h.log" 2>/dev/null | sed "s/^/  $h: /" >&2; done; exit 1; }
 remotes() { ctl "$1" --json status | jq -r '.mesh.remote_endpoints // empty'; }
 has_env() { ctl "$1" --json env list | jq -e 'any(.[]; .project == "bench" and .env == "prod")' >/dev/null; }
-synced() { [ "$(ctl "$1" --json status | jq -r '.directory.state // empty')" = synced ]; }
+# every other host is its WireGuard peer
+meshed() { [ "$(ip netns exec "$(host_ns "$1")" wg show "$(mesh_wgdev "$1")" peers | grep -c .)" = 2 ]; }
 # pct P FILE: the P-th percentile (nearest rank) of the numbers in FILE
 pct() { sort -n "$2" | awk -v p="$1" '{ v[NR] = $1 } END { i = int((p * NR + 99) / 100); print v[i < 1 ? 1 : i] }'; }
 
@@ -55,7 +56,7 @@ URLS="etcd://$ADDR:${CPORT[0]},$ADDR:${CPORT[1]},$ADDR:${CPORT[2]}"
 for h in h1 h2 h3; do
 	mesh_agent_bare "$h" --directory "$URLS" --underlay "${UL4[$h]}" || fail "agent $h"
 done
-for h in h1 h2 h3; do wait_for 100 synced "$h" || fail "$h not synced"; done
+for h in h1 h2 h3; do wait_for 100 meshed "$h" || fail "$h has not the others as peers"; done
 ctl h1 project add bench >/dev/null && ctl h1 env add bench prod >/dev/null || fail "env add"
 for h in h2 h3; do wait_for 50 has_env "$h" || fail "$h has no bench/prod"; done
 KIND=$(ctl h1 --json status | jq -r .mesh.wg_kind)
@@ -132,7 +133,7 @@ for f in "$TMP"/txn.*; do
 	{ echo; cat "$f"; echo; echo; } | etcdctl_on "$ETCD" txn >/dev/null || fail "etcdctl txn $f"
 done
 t_put=$(( ($(date +%s%N) - t0) / 1000000 ))
-declare -A SEEN
+declare -A SEEN=()
 end=$(( t0 + 60000000000 ))
 while [ ${#SEEN[@]} -lt 3 ] && [ "$(date +%s%N)" -lt $end ]; do
 	for h in h1 h2 h3; do
