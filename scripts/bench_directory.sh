@@ -50,9 +50,9 @@ pct() { sort -n "$2" | awk -v p="$1" '{ v[NR] = $1 } END { i = int((p * NR + 99)
 
 mesh_underlay h1 h2 h3 || fail "hosts"
 # etcd on the switch, reached over the underlay
-ETCD_ADDR=192.168.77.100 ETCD_NETNS=$SW etcd_cluster_start "$ETCD" 3 || fail "etcd did not start"
+ETCD_HOST=192.168.77.100 ETCD_NETNS=$SW etcd_cluster_start "$ETCD" 3 || fail "etcd did not start"
 etcd_load "$ETCD"
-URLS="etcd://$ADDR:${CPORT[0]},$ADDR:${CPORT[1]},$ADDR:${CPORT[2]}"
+URLS="etcd://$HOST:${CPORT[0]},$HOST:${CPORT[1]},$HOST:${CPORT[2]}"
 for h in h1 h2 h3; do
 	mesh_agent_bare "$h" --directory "$URLS" --underlay "${UL4[$h]}" || fail "agent $h"
 done

@@ -167,12 +167,12 @@ member_of() {
 HOSTS=(h1 h2 h3)
 # etcd on the switch, where the hosts reach it over their underlay (their
 # 127.0.0.1 is their own namespace's).
-export ETCD_ADDR=192.168.77.100 ETCD_NETNS=$SW
+export ETCD_HOST=192.168.77.100 ETCD_NETNS=$SW
 setup() {
 	mesh_underlay "${HOSTS[@]}" || return 1
 	etcd_cluster_start "$ETCD" 3 || { diag "etcd did not start"; return 1; }
 	etcd_load "$ETCD"
-	URLS="etcd://$ADDR:${CPORT[0]},$ADDR:${CPORT[1]},$ADDR:${CPORT[2]}"
+	URLS="etcd://$HOST:${CPORT[0]},$HOST:${CPORT[1]},$HOST:${CPORT[2]}"
 	local h
 	for h in "${HOSTS[@]}"; do dir_agent "$h" "$URLS" || return 1; done
 	wait_for 100 all_synced "${HOSTS[@]}" || { for h in "${HOSTS[@]}"; do diag "$h: $(dir_get "$h" state)"; log_tail "$h" 5; done; return 1; }
