@@ -41,35 +41,7 @@ trap dir_cleanup EXIT
 
 # --- helpers --------------------------------------------------------------------
 ectl() { etcdctl_on "$ETCD" "$@"; }
-# dir_json HOST: the directory record of HOST's status: warrenctl's, or
-# while warrenctl prints none (checked on its own below), off the socket.
-dir_json() {
-	local j
-	j=$(ctl "$1" --json status | jq -c '.directory // empty')
-	[ -n "$j" ] && { echo "$j"; return; }
-	python3 - "$(host_sock "$1")" <<-'EOF'
-	import json, socket, sys
-	s = socket.socket(socket.AF_UNIX)
-	s.settimeout(5)
-	s.connect(sys.argv[1])
-	s.sendall(b"cmd=status\n\n")
-	buf = b""
-	while not buf.endswith(b"\n\n"):
-	    d = s.recv(65536)
-	    if not d:
-	        break
-	    buf += d
-	rec, out = None, {}
-	for line in buf.decode().splitlines():
-	    k, _, v = line.partition("=")
-	    if k == "record":
-	        rec = v
-	    elif rec == "directory":
-	        out[k.replace("-", "_")] = v
-	print(json.dumps(out))
-	EOF
-}
-dir_get() { dir_json "$1" | jq -r --arg k "$2" '.[$k] // empty'; }
+dir_get() { ctl "$1" --json status | jq -r --arg k "$2" '.directory[$k] // empty'; }
 synced() { [ "$(dir_get "$1" state)" = synced ]; }
 all_synced() { local h; for h in "$@"; do synced "$h" || return 1; done; }
 remotes() { ctl "$1" --json status | jq -r '.mesh.remote_endpoints // empty'; }
@@ -372,7 +344,9 @@ check "after the restart h3 keeps its prefix ($P3) and traffic h1 -> h3 works" a
 agent_kill9 h3
 dir_agent h3 "$URLS" --directory-lease-ttl "$TTL"
 wait_for 100 synced h3
-diag "h3 restarted with --directory-lease-ttl $TTL: lease $(dir_get h3 lease) ttl $(dir_get h3 ttl)"
+H3_LEASE=$(dir_get h3 lease)
+diag "h3 restarted with --directory-lease-ttl $TTL: lease $H3_LEASE ttl $(dir_get h3 ttl);" \
+	"in etcd: $(ectl lease timetolive "$H3_LEASE" 2>&1)"
 sleep 1
 agent_kill9 h3
 t0=$(date +%s%N)
@@ -387,7 +361,7 @@ if within $((TTL + 8)) h3_gone; then
 	ok "h3 stopped past its lease ($TTL s): h1 and h2 drop its endpoints, its name and its peer ($(ms_since "$t0") ms)"
 else
 	not_ok "h3 stopped past its lease ($TTL s): h1 and h2 drop its endpoints, its name and its peer"
-	diag "h3's lease $(dir_get h3 lease) in etcd: $(ectl lease timetolive "$(dir_get h3 lease)" 2>&1)"
+	diag "h3's lease in etcd now: $(ectl lease timetolive "$H3_LEASE" 2>&1)"
 	diag "after $(ms_since "$t0") ms: h1 $(remotes h1) remote, $(npeers h1) peers; h2 $(remotes h2), $(npeers h2);" \
 		"web from prod1: $(dig_set prod1 web.$DOMAIN); hosts/h3 in etcd: '$(ectl get "${PFX}hosts/h3" --print-value-only)'"
 fi
