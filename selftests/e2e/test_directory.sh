@@ -146,7 +146,10 @@ setup() {
 	etcd_load "$ETCD"
 	URLS="etcd://$HOST:${CPORT[0]},$HOST:${CPORT[1]},$HOST:${CPORT[2]}"
 	local h
-	for h in "${HOSTS[@]}"; do dir_agent "$h" "$URLS" || return 1; done
+	# h2 names the members as an http:// list, the others in the etcd:// form.
+	for h in "${HOSTS[@]}"; do
+		dir_agent "$h" "$([ "$h" = h2 ] && etcd_urls "$ETCD" || echo "$URLS")" || return 1
+	done
 	wait_for 100 all_synced "${HOSTS[@]}" || { for h in "${HOSTS[@]}"; do diag "$h: $(dir_get "$h" state)"; log_tail "$h" 5; done; return 1; }
 }
 if ! setup; then
