@@ -62,7 +62,7 @@ CORE_SRCS += $(CORE_SRCS_DNS_FAST)
 OBS_SRCS := obs/obs_ring obs/obs_names obs/obs_event obs/obs_fanout
 # The Prometheus endpoint: HTTP server, request parser, exposition writer, what is gathered.
 METRICS_SRCS := metrics/metrics_http metrics/metrics_http_parse metrics/metrics_expo \
-	metrics/metrics_collect
+	metrics/metrics_collect metrics/metrics_events
 # The etcd v3 client (the fleet directory's store); libcurl only in directory/etcd_http,
 # so only warrend links it.
 ETCD_SRCS := directory/etcd_msg directory/etcd_http directory/etcd directory/etcd_watch
@@ -79,7 +79,7 @@ UNIT_TESTS += test_base64 test_etcd_msg
 UNIT_TESTS += test_metrics_expo test_metrics_http
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
 UNIT_LINK += directory/etcd_msg
-UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_http metrics/metrics_http_parse
+UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_events metrics/metrics_http metrics/metrics_http_parse
 UNIT_LINK += obs/obs_names obs/obs_event ctl/monitor_line ctl/output
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
