@@ -66,18 +66,25 @@ METRICS_SRCS := metrics/metrics_http metrics/metrics_http_parse metrics/metrics_
 # The etcd v3 client (the fleet directory's store); libcurl only in directory/etcd_http,
 # so only warrend links it.
 ETCD_SRCS := directory/etcd_msg directory/etcd_http directory/etcd directory/etcd_watch
-DIRECTORY_LDLIBS := -lcurl
+# The fleet directory on it: keys, records, the view, building the fleet state (pure, unit
+# tested), and the agent's side: claims, publishing, the lease and watch. libcrypto only in
+# mesh/wg_pubkey (a host's public key for its record).
+DIR_PURE_SRCS := directory/dir_keys directory/dir_records directory/dir_view directory/dir_build
+DIRECTORY_SRCS := $(DIR_PURE_SRCS) directory/dir_config directory/dir_claim directory/dir_publish \
+	directory/directory mesh/wg_pubkey
+DIRECTORY_LDLIBS := -lcurl -lcrypto
 AGENT_SRCS := $(COMMON_SRCS) $(DNS_SRCS) $(MESH_SRCS) $(CORE_SRCS) $(METRICS_SRCS) $(OBS_SRCS) core/warrend
-AGENT_SRCS += $(ETCD_SRCS)
+AGENT_SRCS += $(ETCD_SRCS) $(DIRECTORY_SRCS)
 CTL_SRCS := $(LIB_SRCS) ctl/client ctl/output ctl/ctl_project ctl/ctl_endpoint ctl/ctl_service \
 	ctl/ctl_status ctl/ctl_fleet ctl/ctl_monitor ctl/monitor_line ctl/ctl_events ctl/warrenctl
 # The CNI plugin: talks to warrend with warrenctl's client, JSON through lib/json.
 CNI_SRCS := $(LIB_SRCS) ctl/client cni/cni_config cni/cni_result cni/cni_agent cni/cni_main
 UNIT_TESTS := test_addr test_model test_statefile test_kv test_names test_abi test_netlink test_fleet \
 	test_dns_wire test_dns_answer test_dns_srv test_json test_obs
-UNIT_TESTS += test_base64 test_etcd_msg
+UNIT_TESTS += test_base64 test_etcd_msg test_dir_records test_dir_build
 UNIT_TESTS += test_metrics_expo test_metrics_http
-UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns
+UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns \
+	$(DIR_PURE_SRCS)
 UNIT_LINK += directory/etcd_msg
 UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_events metrics/metrics_http metrics/metrics_http_parse
 UNIT_LINK += obs/obs_names obs/obs_event ctl/monitor_line ctl/output

@@ -6,8 +6,9 @@ set -euo pipefail
 # build: compiler, BPF toolchain, libraries
 pkgs=(clang llvm make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libc-ares-dev libjson-c-dev)
-# the fleet directory's etcd client (libcurl, OpenSSL flavour, for https members)
-pkgs+=(libcurl4-openssl-dev)
+# the fleet directory: the etcd client (libcurl, OpenSSL flavour, for https members), and
+# libcrypto for a host's WireGuard public key in its record
+pkgs+=(libcurl4-openssl-dev libssl-dev)
 # tests and demo: namespaces, traffic, inspection
 pkgs+=(iproute2 iperf3 iputils-ping procps util-linux psmisc jq tcpdump)
 # the mesh: wireguard-go where the kernel has no WireGuard, wg to inspect

@@ -4,6 +4,11 @@
 # server and client certificates made here with openssl (and a second CA
 # that signed nothing, for the wrong-CA case). Every wait is bounded.
 #
+# Members listen on 127.0.0.1, or, with ETCD_NETNS=NS ETCD_HOST=ADDR set
+# when the cluster is made, on ADDR inside namespace NS (the hosts' switch
+# of a multi-host test, so agents in host namespaces reach them over the
+# underlay as on a real fleet); the cluster file remembers both.
+#
 # Sourced, it gives functions on a cluster directory DIR:
 #   etcd_cluster_start DIR N [tls]   make, start and wait for every member
 #   etcd_cluster_stop DIR            kill -9 every member
@@ -34,14 +39,14 @@ etcd_free_port() {
 # client certificate, so serverAuth and clientAuth), client.{pem,key},
 # wrong-ca.pem.
 etcd_certs() {
-	local d=$1 ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	local d=$1 host=${2:-127.0.0.1} ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
 	(
 		cd "$d" || exit 1
 		openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.pem -days 2 -subj "/CN=warren-test-ca" &&
 		openssl req -x509 "${ec[@]}" -keyout wrong-ca.key -out wrong-ca.pem -days 2 \
 			-subj "/CN=warren-test-ca" &&
 		openssl req "${ec[@]}" -keyout server.key -out server.csr -subj "/CN=etcd-test" &&
-		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >server.ext &&
+		printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$host" >server.ext &&
 		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 \
 			-extfile server.ext -out server.pem &&
 		openssl req "${ec[@]}" -keyout client.key -out client.csr -subj "/CN=warren-client" &&
@@ -51,12 +56,19 @@ etcd_certs() {
 	) >"$d/openssl.log" 2>&1
 }
 
-etcd_load() {	# the cluster's settings: N, TLS, CPORT[i], PPORT[i]
+etcd_load() {	# the cluster's settings: N, TLS, HOST, NETNS, CPORT[i], PPORT[i]
+	HOST=127.0.0.1 NETNS=
 	# shellcheck source=/dev/null
 	source "$1/cluster"
 }
 
-etcd_url() { local s=http; etcd_load "$1"; [ "$TLS" = 1 ] && s=https; echo "$s://127.0.0.1:${CPORT[$2]}"; }
+etcd_url() { local s=http; etcd_load "$1"; [ "$TLS" = 1 ] && s=https; echo "$s://$HOST:${CPORT[$2]}"; }
+
+# etcd_in DIR cmd...: run where the cluster's members are (their namespace).
+etcd_in() {
+	etcd_load "$1"; shift
+	if [ -n "$NETNS" ]; then ip netns exec "$NETNS" "$@"; else "$@"; fi
+}
 
 etcd_urls() {
 	local d=$1 i out=""
@@ -74,24 +86,27 @@ etcd_init() {
 		etcd_free_port || return 1
 		lines+="PPORT[$i]=$ETCD_PORT"$'\n'
 	done
-	printf 'N=%s\nTLS=%s\ndeclare -ga CPORT PPORT\n%s' "$n" \
-		"$([ "$tls" = tls ] && echo 1 || echo 0)" "$lines" >"$d/cluster"
-	[ "$tls" != tls ] || etcd_certs "$d" || { echo "etcd_lib: openssl failed:" >&2; cat "$d/openssl.log" >&2; return 1; }
+	printf 'N=%s\nTLS=%s\nHOST=%s\nNETNS=%s\ndeclare -ga CPORT PPORT\n%s' "$n" \
+		"$([ "$tls" = tls ] && echo 1 || echo 0)" "${ETCD_HOST:-127.0.0.1}" "${ETCD_NETNS:-}" \
+		"$lines" >"$d/cluster"
+	[ "$tls" != tls ] || etcd_certs "$d" "${ETCD_HOST:-127.0.0.1}" || { echo "etcd_lib: openssl failed:" >&2; cat "$d/openssl.log" >&2; return 1; }
 }
 
 etcd_start() {
 	local d=$1 i=$2 j peers="" tls_args=()
 	etcd_load "$d"
-	for ((j = 0; j < N; j++)); do peers+=",m$j=http://127.0.0.1:${PPORT[$j]}"; done
+	for ((j = 0; j < N; j++)); do peers+=",m$j=http://$HOST:${PPORT[$j]}"; done
 	[ "$TLS" = 1 ] && tls_args=(--cert-file "$d/server.pem" --key-file "$d/server.key"
 		--trusted-ca-file "$d/ca.pem" --client-cert-auth)
 	mkdir -p "$d/m$i"
 	# Short heartbeats and elections: a killed leader is replaced in about a second.
 	# A subshell, so no shell has a job to report when the test kills it.
-	(etcd --name "m$i" --data-dir "$d/m$i/data" \
+	local pre=()
+	[ -n "$NETNS" ] && pre=(ip netns exec "$NETNS")	# which execs: $! stays etcd's pid
+	("${pre[@]}" etcd --name "m$i" --data-dir "$d/m$i/data" \
 		--listen-client-urls "$(etcd_url "$d" "$i")" --advertise-client-urls "$(etcd_url "$d" "$i")" \
-		--listen-peer-urls "http://127.0.0.1:${PPORT[$i]}" \
-		--initial-advertise-peer-urls "http://127.0.0.1:${PPORT[$i]}" \
+		--listen-peer-urls "http://$HOST:${PPORT[$i]}" \
+		--initial-advertise-peer-urls "http://$HOST:${PPORT[$i]}" \
 		--initial-cluster "${peers#,}" --initial-cluster-token "$(basename "$d")" \
 		--initial-cluster-state new --heartbeat-interval 50 --election-timeout 500 \
 		--experimental-watch-progress-notify-interval 2s \
@@ -122,7 +137,7 @@ etcd_healthy() {
 	local d=$1 i=$2 tls_args=()
 	etcd_load "$d"
 	[ "$TLS" = 1 ] && tls_args=(--cacert "$d/ca.pem" --cert "$d/client.pem" --key "$d/client.key")
-	curl -s --max-time 1 "${tls_args[@]}" "$(etcd_url "$d" "$i")/health" 2>/dev/null |
+	etcd_in "$d" curl -s --max-time 1 "${tls_args[@]}" "$(etcd_url "$d" "$i")/health" 2>/dev/null |
 		grep -q '"health":"true"'
 }
 
@@ -156,13 +171,16 @@ etcd_cluster_stop() {
 etcdctl_on() {	# etcdctl_on DIR args...: etcdctl against every member
 	local d=$1; shift
 	etcd_load "$d"
-	ETCDCTL_API=3 etcdctl --endpoints "$(etcd_urls "$d")" --dial-timeout 2s --command-timeout 5s "$@"
+	local tls_args=()
+	[ "$TLS" = 1 ] && tls_args=(--cacert "$d/ca.pem" --cert "$d/client.pem" --key "$d/client.key")
+	ETCDCTL_API=3 etcd_in "$d" etcdctl --endpoints "$(etcd_urls "$d")" --dial-timeout 2s \
+		--command-timeout 5s "${tls_args[@]}" "$@"
 }
 
 etcd_leader() {
 	local d=$1 i id
 	for i in $(etcd_all "$d"); do
-		id=$(ETCDCTL_API=3 etcdctl --endpoints "$(etcd_url "$d" "$i")" --dial-timeout 1s \
+		id=$(ETCDCTL_API=3 etcd_in "$d" etcdctl --endpoints "$(etcd_url "$d" "$i")" --dial-timeout 1s \
 			endpoint status -w json 2>/dev/null |
 			jq -r '.[0].Status | select(.header.member_id == .leader) | .leader' 2>/dev/null)
 		[ -n "$id" ] && { echo "$i"; return 0; }

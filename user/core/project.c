@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/agent.h"
+#include "directory/directory.h"
 #include "lib/log.h"
 
 static const char *need(const struct kv *req, const char *key, char *err)
@@ -42,18 +43,28 @@ int handle_project_add(struct agent *a, const struct kv *req, struct kv *resp, c
 {
 	const char *p = need(req, "project", err);
 
+	int ret;
+
 	if (!p)
 		return -EINVAL;
-	return commit(a, model_project_add(&a->model, p, err), undo_project_add, req, err);
+	ret = commit(a, model_project_add(&a->model, p, err), undo_project_add, req, err);
+	if (!ret)
+		directory_project_changed(a, p, true);
+	return ret;
 }
 
 int handle_project_del(struct agent *a, const struct kv *req, struct kv *resp, char *err)
 {
 	const char *p = need(req, "project", err);
 
+	int ret;
+
 	if (!p)
 		return -EINVAL;
-	return commit(a, model_project_del(&a->model, p, err), undo_project_del, req, err);
+	ret = commit(a, model_project_del(&a->model, p, err), undo_project_del, req, err);
+	if (!ret)
+		directory_project_changed(a, p, false);
+	return ret;
 }
 
 int handle_project_list(struct agent *a, const struct kv *req, struct kv *resp, char *err)
@@ -99,6 +110,7 @@ int handle_env_add(struct agent *a, const struct kv *req, struct kv *resp, char 
 		model_env_del(&a->model, p, e, NULL);
 		return ret;
 	}
+	directory_env_changed(a, p, e, env->ipv6_only, true);
 	kv_add(resp, "record", "env");
 	kv_add(resp, "project", p);
 	kv_add(resp, "env", e);
@@ -125,6 +137,8 @@ int handle_env_del(struct agent *a, const struct kv *req, struct kv *resp, char 
 		/* Put it back with the same id. */
 		model_env_add(&a->model, saved.project, saved.name, saved.ipv6_only, NULL);
 		model_env_find(&a->model, p, e)->id = saved.id;
+	} else {
+		directory_env_changed(a, p, e, false, false);
 	}
 	return ret;
 }

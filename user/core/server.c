@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "core/agent.h"
+#include "directory/directory.h"
 #include "lib/log.h"
 #include "metrics/metrics_http.h"
 
@@ -220,13 +221,15 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The sooner of what the DNS shim and the metrics endpoint wait for (ms, -1: nothing). */
+/* The sooner of what the DNS shim, the metrics endpoint and the directory wait for (ms, -1: nothing). */
 static int next_timeout(struct agent *a)
 {
 	int t = a->dns_on ? dns_server_timeout_ms(&a->dns) : -1;
 	int m = metrics_http_timeout_ms(a->metrics);
+	int d = directory_timeout_ms(a);
 
-	return t < 0 ? m : m < 0 ? t : t < m ? t : m;
+	t = t < 0 ? m : m < 0 ? t : t < m ? t : m;
+	return t < 0 ? d : d < 0 ? t : t < d ? t : d;
 }
 
 int server_run(struct agent *a, char *err)
@@ -267,6 +270,8 @@ int server_run(struct agent *a, char *err)
 			break;
 		}
 		ret = 0;
+		/* etcd's answers and timers; publishing what the event changed, applying the view. */
+		directory_tick(a);
 		/* Whatever the event changed, the datapath's names follow (only the differences). */
 		dnsfast_sync(a);
 		/* Upstream timeouts, idle TCP clients, metrics deadlines, when their time has come. */

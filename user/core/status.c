@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/agent.h"
+#include "directory/directory.h"
 #include "core/attach.h"
 #include "core/counters.h"
 
@@ -139,6 +140,7 @@ int handle_status(struct agent *a, const struct kv *req, struct kv *resp, char *
 	kv_addf(resp, "endpoints", "%zu", a->model.n_endpoints);
 	add_dns(a, resp);
 	mesh_status(a, resp);
+	directory_status(a, resp);
 	obs_status(a, resp);
 
 	/* Env 0 first: what could not be attributed (a hook on an unknown interface). */

@@ -14,6 +14,8 @@
 
 #include "core/agent.h"
 #include "core/attach.h"
+#include "core/statefile.h"
+#include "directory/directory.h"
 #include "dns/resolver.h"
 #include "lib/log.h"
 #include "lib/names.h"
@@ -23,6 +25,14 @@
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/warren"
 #define DEFAULT_SOCKET "/run/warren/warrend.sock"
 #define DEFAULT_STATE "/var/lib/warren/state"
+
+/* Directory mode's settings, from the command line. */
+static struct directory_config dir_cfg = {
+	.prefix = DIR_DEFAULT_PREFIX,
+	.lease_ttl = DIR_DEFAULT_LEASE_TTL,
+	.port = FLEET_DEFAULT_PORT,
+	.keepalive = FLEET_DEFAULT_KEEPALIVE,
+};
 
 static void usage(FILE *f)
 {
@@ -49,6 +59,15 @@ static void usage(FILE *f)
 		"  --wg-device NAME   the WireGuard device (default " MESH_DEFAULT_WG_IFNAME ")\n"
 		"  --wg-mtu MTU       its MTU and the workloads' fabric route MTU (default 1420)\n"
 		"  --wg-kernel-only   never fall back to wireguard-go\n"
+		"  --wg-port PORT     its listen port, in this host's record (directory; default 51820)\n"
+		"  --directory URLS   the fleet directory: etcd://H:P[,H:P...], http:// or https://\n"
+		"                     lists (needs --host, --wg-private-key, --underlay; without\n"
+		"                     --host4/--host6 a free prefix pair is claimed in etcd)\n"
+		"  --directory-prefix P   its keys' prefix (default " DIR_DEFAULT_PREFIX ")\n"
+		"  --directory-cacert FILE, --directory-cert FILE, --directory-key FILE\n"
+		"                     TLS: the CA members are checked with, a client certificate\n"
+		"  --directory-lease-ttl S  seconds this host's records outlive its agent (default %d)\n"
+		"  --underlay ADDR    this host's underlay address, in its record (directory)\n"
 		"  --event-rate N     drop events per second per environment and reason (default %d; 0: none)\n"
 		"  --event-burst N    events a bucket may send at once (default %d)\n"
 		"  --flow-sample N    a flow event for one delivered packet in N (default 0: none)\n"
@@ -59,7 +78,7 @@ static void usage(FILE *f)
 		"                     (ADDR default " METRICS_DEFAULT_ADDR ", [V6]:PORT for IPv6; off by default)\n"
 		"  --teardown         remove every endpoint, pin and the state file, then exit\n"
 		"  -v, --verbose      debug logging (libbpf and verifier messages included)\n"
-		"  -h, --help\n", OBS_DEFAULT_RATE, OBS_DEFAULT_BURST);
+		"  -h, --help\n", DIR_DEFAULT_LEASE_TTL, OBS_DEFAULT_RATE, OBS_DEFAULT_BURST);
 }
 
 static int teardown(struct agent *a, char *err)
@@ -137,6 +156,8 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 	/* After DNS: the fleet state may add endpoints, whose names are probed. */
 	if (!ret)
 		ret = mesh_start(a, err);
+	if (!ret && a->mesh.directory_mode)
+		ret = directory_start(a, &dir_cfg, err);
 	if (!ret)
 		ret = obs_start(a, err);
 	if (!ret)
@@ -145,6 +166,7 @@ static int run(struct agent *a, const struct fabric_config *cfg, enum hook_mode 
 		ret = server_run(a, err);
 	metrics_stop(a);
 	obs_stop(a);
+	directory_stop(a);
 	dnsfast_stop(a);
 	if (a->dns_on)
 		dns_server_stop(&a->dns);
@@ -154,6 +176,37 @@ out_dp:
 	datapath_close(&a->dp);
 out_model:
 	model_free(&a->model);
+	return ret;
+}
+
+/*
+ * Directory mode without --host4/--host6: the pair claimed in etcd. If
+ * etcd cannot be reached, a host that has a state serves its saved
+ * prefixes (the claim is its already); a new host cannot start.
+ */
+static int claim_prefixes(struct agent *a, struct fabric_config *cfg, bool teardown)
+{
+	struct model saved;
+	char err[ERR_SIZE];
+	int ret = -ENOENT;
+
+	if (!teardown) {
+		ret = directory_claim(&dir_cfg, a->mesh.self, cfg, 15000, err);
+		if (!ret)
+			return 0;
+		pr_warn("%s\n", err);
+	}
+	if (statefile_load(&saved, a->state_path, err) == 0) {
+		cfg->host4 = saved.cfg.host4;
+		cfg->host6 = saved.cfg.host6;
+		model_free(&saved);
+		if (!teardown)
+			pr_warn("directory: serving the prefixes of the saved state meanwhile\n");
+		return 0;
+	}
+	if (teardown)
+		return 0;
+	pr_warn("no prefix pair: etcd did not give one and there is no saved state\n");
 	return ret;
 }
 
@@ -188,6 +241,14 @@ int main(int argc, char **argv)
 		{ "flow-sample", required_argument, NULL, 'f' },
 		{ "uplink-rx", required_argument, NULL, 'X' },
 		{ "metrics", required_argument, NULL, 'E' },
+		{ "directory", required_argument, NULL, 'd' },
+		{ "directory-prefix", required_argument, NULL, 1001 },
+		{ "directory-cacert", required_argument, NULL, 1002 },
+		{ "directory-cert", required_argument, NULL, 1003 },
+		{ "directory-key", required_argument, NULL, 1004 },
+		{ "directory-lease-ttl", required_argument, NULL, 1005 },
+		{ "underlay", required_argument, NULL, 1006 },
+		{ "wg-port", required_argument, NULL, 1007 },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -199,7 +260,8 @@ int main(int argc, char **argv)
 	struct agent a = {};
 	char err[ERR_SIZE] = "";
 	struct dns_server_config *dc = &a.dns.cfg;
-	bool do_teardown = false, dns = true, dns_fast = true;
+	bool do_teardown = false, dns = true, dns_fast = true, host_given = false;
+	bool underlay_given = false;
 	uint32_t n;
 	int c, ret;
 
@@ -220,8 +282,54 @@ int main(int argc, char **argv)
 		switch (c) {
 		case '4': f4 = optarg; break;
 		case '6': f6 = optarg; break;
-		case 'a': h4 = optarg; break;
-		case 'b': h6 = optarg; break;
+		case 'a': h4 = optarg; host_given = true; break;
+		case 'b': h6 = optarg; host_given = true; break;
+		case 'd':
+			if (directory_parse_urls(optarg, &dir_cfg, err)) {
+				fprintf(stderr, "warrend: --directory: %s\n", err);
+				return 2;
+			}
+			a.mesh.directory_mode = true;
+			break;
+		case 1001:
+			if (dir_prefix_check(optarg, err)) {
+				fprintf(stderr, "warrend: --directory-prefix: %s\n", err);
+				return 2;
+			}
+			snprintf(dir_cfg.prefix, sizeof(dir_cfg.prefix), "%s", optarg);
+			break;
+		case 1002: dir_cfg.etcd.cacert = optarg; break;
+		case 1003: dir_cfg.etcd.cert = optarg; break;
+		case 1004: dir_cfg.etcd.key = optarg; break;
+		case 1005:
+			if (u32_parse(optarg, 86400 * 30, &n) || n < 5) {
+				fprintf(stderr, "warrend: --directory-lease-ttl must be 5..2592000 seconds\n");
+				return 2;
+			}
+			dir_cfg.lease_ttl = n;
+			break;
+		case 1006: {
+			uint32_t a4;
+
+			if (addr4_parse(optarg, &a4) == 0) {
+				dir_cfg.family = AF_INET;
+				memcpy(dir_cfg.underlay, &a4, 4);
+			} else if (addr6_parse(optarg, dir_cfg.underlay) == 0) {
+				dir_cfg.family = AF_INET6;
+			} else {
+				fprintf(stderr, "warrend: --underlay must be an IPv4 or IPv6 address\n");
+				return 2;
+			}
+			underlay_given = true;
+			break;
+		}
+		case 1007:
+			if (u32_parse(optarg, 65535, &n) || !n) {
+				fprintf(stderr, "warrend: --wg-port must be 1..65535\n");
+				return 2;
+			}
+			dir_cfg.port = (uint16_t)n;
+			break;
 		case 'p': snprintf(a.pin_dir, sizeof(a.pin_dir), "%s", optarg); break;
 		case 's': snprintf(a.sock_path, sizeof(a.sock_path), "%s", optarg); break;
 		case 'S': snprintf(a.state_path, sizeof(a.state_path), "%s", optarg); break;
@@ -375,6 +483,13 @@ int main(int argc, char **argv)
 		memset(k, 0, sizeof(k));
 	}
 	snprintf(a.mesh.fleet_path, sizeof(a.mesh.fleet_path), "%s.fleet", a.state_path);
+	if (a.mesh.directory_mode && (!a.mesh.on || !underlay_given) && !do_teardown) {
+		fprintf(stderr, "warrend: --directory needs --host NAME, --wg-private-key FILE and "
+			"--underlay ADDR\n");
+		return 2;
+	}
+	if (a.mesh.directory_mode && !host_given && claim_prefixes(&a, &cfg, do_teardown))
+		return 1;
 	if (fabric_config_check(&cfg, err)) {
 		fprintf(stderr, "warrend: %s\n", err);
 		return 2;

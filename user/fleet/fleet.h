@@ -105,6 +105,18 @@ int fleet_parse(const char *text, size_t len, const struct fabric_config *cfg,
 		struct fleet *f, char *err);
 /* Check an already built fleet (after host add/del) the same way. */
 int fleet_check(const struct fleet *f, const struct fabric_config *cfg, char *err);
+/*
+ * The same, also telling which record is at fault: *line is the line of
+ * the earliest fault (the later of two records that clash), 0 if it has
+ * none. For states built from records of known order (the directory).
+ */
+int fleet_check_line(const struct fleet *f, const struct fabric_config *cfg, int *line, char *err);
+/*
+ * One record, as one line of the file (no line end, no comment), appended
+ * to *f with line 0 and none of the whole-state checks: the caller checks
+ * the state it builds. -EINVAL with the reason in err, -ENOMEM.
+ */
+int fleet_parse_record(const char *text, size_t len, struct fleet *f, char *err);
 /* Write it back in the canonical form (parse(format(f)) == f); caller frees *out. */
 int fleet_format(const struct fleet *f, char **out, size_t *len);
 void fleet_free(struct fleet *f);

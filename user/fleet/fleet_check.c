@@ -372,8 +372,8 @@ static void check_endpoints(const struct fleet *f, const size_t *hosts, const si
 	}
 }
 
-int fleet_check_records(const struct fleet *f, const struct fabric_config *cfg, bool partial,
-			char *err)
+static int check_records(const struct fleet *f, const struct fabric_config *cfg, bool partial,
+			 int *line, char *err)
 {
 	struct fault ft = { .rank = LONG_MAX, .err = err };
 	size_t *hosts, *envs, *scratch, *eps;
@@ -399,8 +399,11 @@ int fleet_check_records(const struct fleet *f, const struct fabric_config *cfg, 
 			      b->project, b->env, also_at(a->line, at));
 	}
 	check_endpoints(f, hosts, envs, partial, eps, &ft);
-	if (ft.rank != LONG_MAX)
+	if (ft.rank != LONG_MAX) {
 		ret = -EINVAL;
+		if (line)
+			*line = ft.rank > INT_MAX ? 0 : (int)ft.rank;
+	}
 out:
 	free(eps);
 	free(envs);
@@ -409,7 +412,19 @@ out:
 	return ret;
 }
 
+int fleet_check_records(const struct fleet *f, const struct fabric_config *cfg, bool partial,
+			char *err)
+{
+	return check_records(f, cfg, partial, NULL, err);
+}
+
 int fleet_check(const struct fleet *f, const struct fabric_config *cfg, char *err)
 {
-	return fleet_check_records(f, cfg, false, err);
+	return check_records(f, cfg, false, NULL, err);
+}
+
+int fleet_check_line(const struct fleet *f, const struct fabric_config *cfg, int *line, char *err)
+{
+	*line = 0;
+	return check_records(f, cfg, false, line, err);
 }

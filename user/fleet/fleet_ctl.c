@@ -23,6 +23,11 @@ int handle_apply(struct agent *a, const struct kv *req, struct kv *resp, char *e
 	for (size_t i = 0; i < req->n; i++)
 		if (!strcmp(req->pairs[i].key, "line"))
 			cap += strlen(req->pairs[i].value) + 1;
+	if (a->mesh.directory_mode) {
+		snprintf(err, ERR_SIZE, "this agent takes its fleet state from the directory "
+			 "(--directory); change it there, or add endpoints with `endpoint add`");
+		return -EOPNOTSUPP;
+	}
 	text = malloc(cap + 1);
 	if (!text)
 		return -ENOMEM;
@@ -56,6 +61,11 @@ int handle_apply(struct agent *a, const struct kv *req, struct kv *resp, char *e
 /* A copy of the applied state, for an imperative edit. */
 static int current(struct agent *a, struct fleet *f, char *err)
 {
+	if (a->mesh.directory_mode) {
+		snprintf(err, ERR_SIZE, "this agent takes its hosts from the directory "
+			 "(--directory): each host registers itself");
+		return -EOPNOTSUPP;
+	}
 	if (!a->mesh.on) {
 		snprintf(err, ERR_SIZE, "this agent is not part of a fleet (start warrend with --host)");
 		return -EOPNOTSUPP;

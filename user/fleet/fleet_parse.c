@@ -334,3 +334,23 @@ int fleet_parse(const char *text, size_t len, const struct fabric_config *cfg,
 	*out = f;
 	return 0;
 }
+
+int fleet_parse_record(const char *text, size_t len, struct fleet *f, char *err)
+{
+	char line[FLEET_MAX_LINE + 1];
+	size_t before = f->n_hosts + f->n_envs + f->n_endpoints;
+	int ret;
+
+	if (len > FLEET_MAX_LINE)
+		return fail(err, 0, "longer than %d characters", FLEET_MAX_LINE);
+	if (memchr(text, '\0', len) || memchr(text, '\n', len) || memchr(text, '#', len))
+		return fail(err, 0, "not one record (a NUL, a line end or a comment in it)");
+	memcpy(line, text, len);
+	line[len] = '\0';
+	ret = parse_line(line, 0, f, err);
+	if (ret == -ENOMEM)
+		snprintf(err, ERR_SIZE, "out of memory");
+	else if (!ret && f->n_hosts + f->n_envs + f->n_endpoints == before)
+		ret = fail(err, 0, "empty");
+	return ret;
+}

@@ -53,8 +53,6 @@ int mesh_start(struct agent *a, char *err)
 {
 	struct mesh *ms = &a->mesh;
 	struct fleet f = {};
-	char *text = NULL;
-	size_t len = 0;
 	int ret;
 
 	if (!ms->on)
@@ -75,20 +73,37 @@ int mesh_start(struct agent *a, char *err)
 			ms->uplink_hooks.rx == UPLINK_RX_XDP ? xdp_mode_name(ms->uplink_hooks.xdp) : "",
 			hook_mode_name(a->dp.mode));
 	}
-	ret = read_file(ms->fleet_path, &text, &len);
+	/* In directory mode the directory seeds itself from the saved state. */
+	if (ms->directory_mode)
+		return 0;
+	ret = mesh_saved_fleet(a, &f, err);
 	if (ret == -ENOENT)
 		return 0;
-	if (ret) {
-		snprintf(err, ERR_SIZE, "%s: %s", ms->fleet_path, strerror(-ret));
-		return ret;
-	}
-	ret = fleet_parse(text, len, &a->model.cfg, &f, err);
-	free(text);
 	if (!ret)
 		mesh_drop_vanished(a, &f);
 	if (!ret)
 		ret = mesh_apply(a, &f, err);
 	fleet_free(&f);
+	return ret;
+}
+
+int mesh_saved_fleet(struct agent *a, struct fleet *f, char *err)
+{
+	struct mesh *ms = &a->mesh;
+	char *text = NULL;
+	size_t len = 0;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	ret = read_file(ms->fleet_path, &text, &len);
+	if (ret == -ENOENT)
+		return ret;
+	if (ret) {
+		snprintf(err, ERR_SIZE, "%s: %s", ms->fleet_path, strerror(-ret));
+		return ret;
+	}
+	ret = fleet_parse(text, len, &a->model.cfg, f, err);
+	free(text);
 	return ret;
 }
 

@@ -24,6 +24,8 @@
 #define MESH_DEFAULT_WG_IFNAME "warren-wg"
 #define MESH_DEFAULT_MTU 1420	/* WireGuard's own default: 1500 minus the IPv6 overhead */
 
+struct directory;
+
 struct mesh {
 	bool on;			/* --host given: this agent is part of a fleet */
 	char self[NAME_SIZE];		/* this host's name in the fleet state */
@@ -41,6 +43,15 @@ struct mesh {
 	struct wg_dev wg;		/* kind WG_KIND_NONE until this host is in a fleet */
 	struct fleet fleet;		/* as applied; empty until then */
 	bool applied;
+	/*
+	 * Projects to keep though no environment of the state names them: the
+	 * directory's project records (a fleet file has none). Set by its owner.
+	 */
+	const char (*keep_projects)[NAME_SIZE];
+	size_t n_keep_projects;
+	/* --directory: etcd, not `apply`, gives the fleet state (directory/directory.h). */
+	bool directory_mode;
+	struct directory *directory;	/* once started */
 	/* Every mesh_apply(), refused ones included; and the fleet states refused before it. */
 	struct hist apply_time;
 	uint64_t apply_errors;
@@ -51,6 +62,8 @@ struct kv;
 
 /* At start: uplink guard, then the saved fleet state if there is one. */
 int mesh_start(struct agent *a, char *err);
+/* The saved fleet state (the last applied), parsed: -ENOENT if there is none. */
+int mesh_saved_fleet(struct agent *a, struct fleet *f, char *err);
 /*
  * Make the fleet state *f the applied one (taking ownership of it on
  * success). A state this host cannot take (it is not in it, its prefixes

@@ -150,6 +150,8 @@ static void prune_envs(struct agent *a, const struct fleet *f)
 
 		for (size_t j = 0; j < f->n_envs && !used; j++)
 			used = !strcmp(f->envs[j].project, m->projects[i].name);
+		for (size_t j = 0; j < a->mesh.n_keep_projects && !used; j++)
+			used = !strcmp(a->mesh.keep_projects[j], m->projects[i].name);
 		if (!used)
 			model_project_del(m, m->projects[i].name, err);
 	}
