@@ -89,7 +89,7 @@ wl_serve() {
 	local ns; ns=$(wl_ns "$1")
 	# A subshell, so the shell has no job to report when cleanup kills it.
 	(ip netns exec "$ns" "$PROBE" serve >"$TMP/serve.$1" 2>&1 &)
-	wait_for 50 grep -q ready "$TMP/serve.$1"
+	wait_for 50 grep -qs ready "$TMP/serve.$1"
 }
 
 # add_endpoint WL PROJECT ENV SERVICE REPLICA [extra...]: an endpoint of
