@@ -2,9 +2,8 @@
 # WireGuard in the metrics: two hosts meshed, each agent with --metrics on
 # its own loopback; real traffic between a workload on h1 and one on h2
 # (pings of a known size, then a TCP stream). Each exposition names the
-# other host as its one peer; its rx/tx bytes grew by at least the pings'
-# WireGuard messages, and what h1 sent h2 is what h2 received from h1,
-# then by at least the stream's bytes; they and the last handshake are the
+# other host as its one peer; its rx/tx bytes grew by exactly the pings'
+# WireGuard messages each way, then by at least the stream's bytes; they and the last handshake are the
 # device's own (`wg show transfer`, `latest-handshakes`) and `warrenctl
 # status`'s, the handshake recent. The pings count exactly on the mesh
 # path on both sides (mesh on the sender, mesh_in on the receiver);
@@ -62,13 +61,12 @@ ping_bytes() {
 	for h in h1 h2; do
 		tx=$(grew $h 0 1 tx_bytes_total) rx=$(grew $h 0 1 rx_bytes_total)
 		diag "$h to ${OTHER[$h]}: tx +$tx, rx +$rx bytes ($N messages of $msg bytes: $((N * msg)))"
-		[ "$tx" -ge $((N * msg)) ] && [ "$rx" -ge $((N * msg)) ] || return 1
+		# Exact on both implementations (wireguard-go here, the kernel's in the VMs):
+		# no handshake or keepalive is due within the pings.
+		[ "$tx" -eq $((N * msg)) ] && [ "$rx" -eq $((N * msg)) ] || return 1
 	done
-	[ "$(grew h1 0 1 tx_bytes_total)" = "$(grew h2 0 1 rx_bytes_total)" ] &&
-	[ "$(grew h2 0 1 tx_bytes_total)" = "$(grew h1 0 1 rx_bytes_total)" ] ||
-		{ diag "what one host sent is not what the other received"; return 1; }
 }
-check "the pings in rx/tx bytes: at least their messages, and what one host sent the other received" ping_bytes
+check "the pings in rx/tx bytes: exactly their $N messages each way on both hosts" ping_bytes
 
 stream() {
 	local total tx
