@@ -100,6 +100,19 @@ static void print_text(const struct kv *resp)
 		}
 	}
 	{
+		static const char *const dir_keys[] = { "state", "member", "prefix", "revision",
+							"lease", "ttl", "registered", "hosts",
+							"records", "ignored", "left-out", "pending",
+							"reloads" };
+		size_t dir = record_next(resp, 0, "directory");
+
+		if (dir < resp->n)
+			printf("\nDirectory\n");
+		for (size_t i = 0; dir < resp->n && i < sizeof(dir_keys) / sizeof(dir_keys[0]); i++)
+			if (record_get(resp, dir, dir_keys[i])[0])
+				printf("  %-17s %s\n", dir_keys[i], record_get(resp, dir, dir_keys[i]));
+	}
+	{
 		static const char *const ev_keys[] = { "rate", "burst", "flow-sample", "monitors",
 						       "monitor-sent", "monitor-dropped",
 						       "drop-received", "drop-sent",
@@ -137,6 +150,11 @@ static void print_json(const struct kv *resp)
 	printf(", \"mesh\": ");
 	if (record_next(resp, 0, "mesh") < resp->n)
 		print_json_object(stdout, resp, record_next(resp, 0, "mesh"));
+	else
+		printf("null");
+	printf(", \"directory\": ");
+	if (record_next(resp, 0, "directory") < resp->n)
+		print_json_object(stdout, resp, record_next(resp, 0, "directory"));
 	else
 		printf("null");
 	printf(", \"events\": ");
