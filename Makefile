@@ -62,7 +62,7 @@ CORE_SRCS += $(CORE_SRCS_DNS_FAST)
 OBS_SRCS := obs/obs_ring obs/obs_names obs/obs_event obs/obs_fanout
 # The Prometheus endpoint: HTTP server, request parser, exposition writer, what is gathered.
 METRICS_SRCS := metrics/metrics_http metrics/metrics_http_parse metrics/metrics_expo \
-	metrics/metrics_collect
+	metrics/metrics_collect metrics/metrics_events
 # The etcd v3 client (the fleet directory's store); libcurl only in directory/etcd_http,
 # so only warrend links it.
 ETCD_SRCS := directory/etcd_msg directory/etcd_http directory/etcd directory/etcd_watch
@@ -86,7 +86,7 @@ UNIT_TESTS += test_metrics_expo test_metrics_http
 UNIT_LINK := $(COMMON_SRCS) dns/dns_wire dns/dns_view dns/dns_answer core/maps core/netlink core/netns \
 	$(DIR_PURE_SRCS)
 UNIT_LINK += directory/etcd_msg
-UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_http metrics/metrics_http_parse
+UNIT_LINK += core/loop metrics/metrics_expo metrics/metrics_events metrics/metrics_http metrics/metrics_http_parse
 UNIT_LINK += obs/obs_names obs/obs_event ctl/monitor_line ctl/output
 # libFuzzer targets (selftests/fuzz/NAME.c) and the sources each links.
 FUZZ_TARGETS := fuzz_dns_wire fuzz_dns_answer fuzz_fleet
@@ -279,7 +279,7 @@ VM_KERNELS ?= 6.12 6.1
 # the datapath's programs and replies). The runtime and install tests
 # (podman, systemd units, the CNI spec) run on the host only: no kernel
 # feature of theirs differs between 6.1, 6.12 and 6.18.
-VM_E2E ?= test_single_host test_clsact test_dns test_dns_fast test_vanish test_mesh test_mesh_guard test_mesh_mtu test_observe
+VM_E2E ?= test_single_host test_clsact test_dns test_dns_fast test_vanish test_mesh test_mesh_guard test_mesh_mtu test_observe test_metrics_mesh
 VM_SUITES ?= progs e2e:$(subst $(eval) ,$(comma),$(strip $(VM_E2E)))
 check-vm: all
 	$(Q)failed=; O=$(O) selftests/run.sh vm || failed=" the-runner"; \

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Observing the datapath through a real warrend: cross-environment,
 # spoofed and build-phase drops reach `warrenctl monitor --json` within a
-# second with both ends named; several monitors with their own filters;
+# second with both ends named (project/env/service/replica on each side);
+# six monitors at once with their own filters (--reason, --type, --env,
+# --service, --project/--env/--service together);
 # Ctrl-C ends a monitor cleanly; `warrenctl events set` changes the rate and
 # flow sampling live; 100,000 refused packets in a burst leave the agent
 # answering (status, DNS over TCP: the shim itself) while they arrive, and
@@ -10,7 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root_tools
 command -v dig >/dev/null || { echo "1..0 # SKIP missing dig"; exit 1; }
-ktap_plan 14
+ktap_plan 16
 
 H=h1
 D=warren.internal
@@ -43,9 +45,14 @@ monitors_are() { [ "$(monitors)" = "$1" ]; }
 # seen FILE JQ-CONDITION: a line of FILE matches (the monitor wrote it).
 seen() { jq -e -s "map(select($2)) | length > 0" "$1" >/dev/null 2>&1; }
 
+# Filters: --reason, --type, and names, which match either end (all of them on one end).
 monitor all
 monitor spoofed --reason spoofed
-check "two monitors at once, each its own stream" wait_for 50 monitors_are 2
+monitor dev --env dev
+monitor web --service web
+monitor flows --type flow
+monitor db --project p1 --env prod --service db
+check "six monitors at once, each its own stream" wait_for 50 monitors_are 6
 
 # --- named drops, within a second ----------------------------------------------------
 cross_env() {
@@ -53,8 +60,8 @@ cross_env() {
 	wait_for 10 seen "$TMP/all" ".type == \"drop\" and .reason == \"cross_env\" and
 		.direction == \"from_wl\" and .src == \"${V4[a]}\" and .dst == \"${V4[c]}\" and
 		.src_project == \"p1\" and .src_env == \"prod\" and .src_service == \"api\" and
-		.src_replica == 0 and .dst_env == \"dev\" and .dst_service == \"api\" and
-		.proto == \"udp\" and .dport == 7"
+		.src_replica == 0 and .dst_project == \"p1\" and .dst_env == \"dev\" and
+		.dst_service == \"api\" and .dst_replica == 0 and .proto == \"udp\" and .dport == 7"
 }
 check "a cross-environment drop is in the monitor within a second, both ends named" cross_env
 
@@ -62,15 +69,19 @@ check "a cross-environment drop is in the monitor within a second, both ends nam
 spoofed() {
 	in_wl a "$PROBE" spoof --src "${V6[b]}" --dst "${V6[c]}" --count 1 >/dev/null || return 1
 	wait_for 10 seen "$TMP/all" ".reason == \"spoofed\" and .family == \"ipv6\" and
-		.src == \"${V6[b]}\" and .src_service == \"api\" and .src_env == \"prod\" and
-		.dst == \"${V6[c]}\" and .dport == 7 and .proto == \"udp\""
+		.src == \"${V6[b]}\" and .src_project == \"p1\" and .src_env == \"prod\" and
+		.src_service == \"api\" and .src_replica == 0 and .dst == \"${V6[c]}\" and
+		.dst_project == \"p1\" and .dst_env == \"dev\" and .dst_service == \"api\" and
+		.dst_replica == 0 and .dport == 7 and .proto == \"udp\""
 }
 check "a spoofed drop names the workload that sent it, not the forged source" spoofed
 
 build_phase() {
 	! in_wl d "$PROBE" check --timeout-ms 300 tcp:"${V4[b]}" >/dev/null || return 1
-	wait_for 10 seen "$TMP/all" ".reason == \"build_phase\" and .src_service == \"web\" and
-		.src_replica == 9 and .dst_service == \"db\" and .proto == \"tcp\""
+	wait_for 10 seen "$TMP/all" ".reason == \"build_phase\" and .src_project == \"p1\" and
+		.src_env == \"prod\" and .src_service == \"web\" and .src_replica == 9 and
+		.dst_project == \"p1\" and .dst_env == \"prod\" and .dst_service == \"db\" and
+		.dst_replica == 0 and .proto == \"tcp\""
 }
 check "a build-phase drop is in the monitor, both ends named" build_phase
 
@@ -85,7 +96,7 @@ ctrl_c() {
 	kill -INT "${MON[spoofed]}"
 	wait "${MON[spoofed]}"; rc=$?
 	[ "$rc" -eq 0 ] || { diag "monitor exited $rc: $(cat "$TMP/spoofed.err")"; return 1; }
-	wait_for 30 monitors_are 1
+	wait_for 30 monitors_are 5
 }
 check "Ctrl-C ends a monitor with status 0, and the agent lets it go" ctrl_c
 
@@ -115,6 +126,33 @@ live_settings() {
 	ctl $H events set --flow-sample 0 >/dev/null
 }
 check "events set: rate 0 sends none (each counted), flow sampling on and off, live" live_settings
+
+# only FILE WHAT JQ-CONDITION: the monitor got events, and every one of them matches.
+only() {
+	[ -s "$1" ] && jq -e -s "length > 0 and all($3)" "$1" >/dev/null && return 0
+	diag "$2: $(wc -l <"$1") lines, $(jq -c -s "map(select(($3) | not)) | .[0]" "$1" 2>&1) does not match"
+	return 1
+}
+filters() {
+	local m rc=0
+	# dev: the cross-environment and spoofed drops to c (p1/dev), not the build-phase one.
+	only "$TMP/dev" "--env dev" '.src_env == "dev" or .dst_env == "dev"' &&
+		seen "$TMP/dev" '.reason == "cross_env"' && seen "$TMP/dev" '.reason == "spoofed"' || rc=1
+	only "$TMP/web" "--service web" '.src_service == "web" or .dst_service == "web"' &&
+		seen "$TMP/web" '.reason == "build_phase"' || rc=1
+	only "$TMP/flows" "--type flow" '.type == "flow"' || rc=1
+	# db: the build-phase drop to b and the flow a -> b, nothing to or from c.
+	only "$TMP/db" "--project p1 --env prod --service db" \
+		'(.src_project == "p1" and .src_env == "prod" and .src_service == "db") or
+		 (.dst_project == "p1" and .dst_env == "prod" and .dst_service == "db")' &&
+		seen "$TMP/db" '.reason == "build_phase"' && seen "$TMP/db" '.type == "flow"' || rc=1
+	for m in dev web flows db; do
+		kill -INT "${MON[$m]}"; wait "${MON[$m]}" || { diag "monitor $m exited $?"; rc=1; }
+	done
+	wait_for 30 monitors_are 1 || rc=1
+	return $rc
+}
+check "--env, --service, --type, --project/--env/--service: each monitor got its events only" filters
 
 # --- a flood ----------------------------------------------------------------------------
 # Every drop of the agent's datapath is either an event it read or counted as not sent.
@@ -173,7 +211,8 @@ flood_stalled() {
 }
 check "a monitor that stops reading loses events (counted); the agent answers throughout" flood_stalled
 check "after the second flood: events read + rate-limited + ring full = drops counted" honest
-check "the other monitor's stream is valid JSON, one object per line" jq -e . "$TMP/all" >/dev/null
+valid_json() { jq -e . "$TMP/all" >/dev/null; }
+check "the other monitor's stream is valid JSON, one object per line" valid_json
 
 paths() {
 	local s

@@ -3,7 +3,8 @@
  * The Prometheus exposition writer: exact text of families and samples,
  * label and HELP escaping, the rules it refuses to break, the histogram's
  * shape (cumulative buckets, +Inf, sum, count), and the whole of it
- * accepted by promtool (Debian's prometheus package) where it is installed.
+ * accepted by promtool (Debian's prometheus package) where it is installed;
+ * the events' families (metrics_events.c) from numbers of the test's own.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 
 #include "test.h"
 #include "metrics/metrics_expo.h"
+#include "metrics/metrics_events.h"
 
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -305,23 +307,50 @@ static void test_empty_histogram(void)
 	expo_free(&e);
 }
 
+static const char *promtool_path(void)
+{
+	static const char *const dirs[] = { "/usr/bin/promtool", "/usr/local/bin/promtool" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (!access(dirs[i], X_OK))
+			return dirs[i];
+	return NULL;
+}
+
+/* promtool check metrics on text: its complaints (lint included) shown when it refuses. */
+static void promtool_accepts(const char *promtool, const char *out, size_t len)
+{
+	char path[] = "/tmp/warren-expo.XXXXXX", cmd[256], line[256];
+	FILE *pf;
+	int fd, st;
+
+	fd = mkstemp(path);
+	if (!ASSERT_TRUE(fd >= 0, "temp file"))
+		return;
+	ASSERT_EQ(write(fd, out, len), (long long)len, "written");
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s check metrics < %s 2>&1", promtool, path);
+	pf = popen(cmd, "r");
+	if (ASSERT_TRUE(pf != NULL, "promtool runs")) {
+		while (fgets(line, sizeof(line), pf))
+			printf("# promtool: %s", line);
+		st = pclose(pf);
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			    "promtool check metrics accepts it");
+	}
+	unlink(path);
+}
+
 /* The real parser's verdict on an exposition with every feature in it. */
 static void test_promtool(void)
 {
-	static const char *const dirs[] = { "/usr/bin/promtool", "/usr/local/bin/promtool" };
 	struct expo_label l[] = { { "project", "p\"1" }, { "env", "a\\b\nc" } };
-	const char *promtool = NULL;
-	char path[] = "/tmp/warren-expo.XXXXXX", cmd[256], line[256];
-	FILE *pf;
+	const char *promtool = promtool_path();
 	struct expo e;
 	struct hist h;
 	char *out = NULL;
 	size_t len;
-	int fd, st;
 
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-		if (!access(dirs[i], X_OK))
-			promtool = dirs[i];
 	if (!promtool) {
 		test_skip_because("promtool not installed (Debian package prometheus)");
 		return;
@@ -335,24 +364,67 @@ static void test_promtool(void)
 	expo_i64(&e, l, 2, -1);
 	expo_family(&e, "warren_wait_seconds", EXPO_HISTOGRAM, "A histogram.");
 	expo_hist(&e, l, 2, &h);
+	if (ASSERT_OK(expo_finish(&e, &out, &len), "finish"))
+		promtool_accepts(promtool, out, len);
+	free(out);
+	expo_free(&e);
+}
+
+/*
+ * The events' families: every type a series (zeros too), the datapath's
+ * numbers under their own names, and promtool's word on the lot.
+ */
+static void test_events(void)
+{
+	const struct metrics_events in = {
+		.dp = { .sent = { 13107, 4 }, .rate_limited = { 5, 0 }, .ring_full = { 6893, 1 } },
+		.received = { 13100, 4 },
+		.monitor_sent = 26200,
+		.monitor_dropped = 7,
+		.monitors = 2,
+	};
+	const char *promtool = promtool_path();
+	struct expo e;
+	char *out = NULL;
+	size_t len;
+
+	expo_init(&e, 1 << 20);
+	metrics_events(&e, &in);
 	if (!ASSERT_OK(expo_finish(&e, &out, &len), "finish"))
 		goto out;
-	fd = mkstemp(path);
-	if (!ASSERT_TRUE(fd >= 0, "temp file"))
-		goto out;
-	ASSERT_EQ(write(fd, out, len), (long long)len, "written");
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s check metrics < %s 2>&1", promtool, path);
-	pf = popen(cmd, "r");
-	if (!ASSERT_TRUE(pf != NULL, "promtool runs"))
-		goto out_unlink;
-	/* Its complaints (lint included), shown when it refuses. */
-	while (fgets(line, sizeof(line), pf))
-		printf("# promtool: %s", line);
-	st = pclose(pf);
-	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0, "promtool check metrics accepts it");
-out_unlink:
-	unlink(path);
+	ASSERT_STREQ(out,
+		     "# HELP warren_events_sent_total Events the datapath put into the ring, by type (drop, flow).\n"
+		     "# TYPE warren_events_sent_total counter\n"
+		     "warren_events_sent_total{type=\"drop\"} 13107\n"
+		     "warren_events_sent_total{type=\"flow\"} 4\n"
+		     "# HELP warren_events_rate_limited_total Events the datapath did not send: their "
+		     "(environment, reason) token bucket was empty, or the rate is 0.\n"
+		     "# TYPE warren_events_rate_limited_total counter\n"
+		     "warren_events_rate_limited_total{type=\"drop\"} 5\n"
+		     "warren_events_rate_limited_total{type=\"flow\"} 0\n"
+		     "# HELP warren_events_ring_full_total Events the datapath did not send: the ring "
+		     "was full (the agent read slower than they came).\n"
+		     "# TYPE warren_events_ring_full_total counter\n"
+		     "warren_events_ring_full_total{type=\"drop\"} 6893\n"
+		     "warren_events_ring_full_total{type=\"flow\"} 1\n"
+		     "# HELP warren_events_received_total Events this agent read from the ring.\n"
+		     "# TYPE warren_events_received_total counter\n"
+		     "warren_events_received_total{type=\"drop\"} 13100\n"
+		     "warren_events_received_total{type=\"flow\"} 4\n"
+		     "# HELP warren_events_monitor_sent_total Events queued to a warrenctl monitor, "
+		     "once per monitor that took it.\n"
+		     "# TYPE warren_events_monitor_sent_total counter\n"
+		     "warren_events_monitor_sent_total 26200\n"
+		     "# HELP warren_events_monitor_dropped_total Events a warrenctl monitor's filter "
+		     "took but that did not fit its buffer (it read too slowly), once per monitor.\n"
+		     "# TYPE warren_events_monitor_dropped_total counter\n"
+		     "warren_events_monitor_dropped_total 7\n"
+		     "# HELP warren_events_monitors warrenctl monitor clients connected now.\n"
+		     "# TYPE warren_events_monitors gauge\n"
+		     "warren_events_monitors 2\n",
+		     "text");
+	if (promtool)
+		promtool_accepts(promtool, out, len);
 out:
 	free(out);
 	expo_free(&e);
@@ -366,6 +438,7 @@ static struct test_case tests[] = {
 	{ "histogram: cumulative buckets, +Inf, sum, count", test_histogram_shape },
 	{ "empty histogram without labels", test_empty_histogram },
 	{ "promtool check metrics accepts the writer's text", test_promtool },
+	{ "events: sent, rate-limited, ring full, received, monitors", test_events },
 };
 
 TEST_MAIN(tests)

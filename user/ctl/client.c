@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,21 @@ static int send_all(int fd, const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/*
+ * Whether buf[0, len) holds a whole message: an empty line, looked for
+ * only from `from` on (what was read last), so a long answer is parsed
+ * once, not again after every read.
+ */
+static bool msg_complete(const char *buf, size_t from, size_t len)
+{
+	if (len && buf[0] == '\n')
+		return true;
+	for (size_t i = from ? from - 1 : 0; i + 1 < len; i++)
+		if (buf[i] == '\n' && buf[i + 1] == '\n')
+			return true;
+	return false;
 }
 
 int client_call(const char *sock_path, const struct kv *req, struct kv *resp)
@@ -88,13 +104,12 @@ int client_request(const char *sock_path, const struct kv *req, struct kv *resp,
 			break;
 		}
 		len += (size_t)n;
+		if (!msg_complete(buf, len - (size_t)n, len))
+			continue;
 		ret = kv_parse(buf, len, resp);
-		if (ret >= 0) {
+		if (ret >= 0)
 			ret = 0;
-			break;
-		}
-		if (ret == -EAGAIN)
-			ret = 0;
+		break;
 	}
 	if (ret)
 		snprintf(err, errlen, "talking to warrend at %s: %s", sock_path, strerror(-ret));

@@ -114,10 +114,11 @@ static void print_text(const struct kv *resp)
 	}
 	{
 		static const char *const ev_keys[] = { "rate", "burst", "flow-sample", "monitors",
-						       "monitor-dropped", "drop-received",
+						       "monitor-sent", "monitor-dropped",
+						       "drop-received", "drop-sent",
 						       "drop-rate-limited", "drop-ring-full",
-						       "flow-received", "flow-rate-limited",
-						       "flow-ring-full" };
+						       "flow-received", "flow-sent",
+						       "flow-rate-limited", "flow-ring-full" };
 		size_t ev = record_next(resp, 0, "events");
 
 		if (ev < resp->n)

@@ -72,8 +72,8 @@ static bool key_is_number(const char *k)
 {
 	static const char *const nums[] = { "id", "replica", "ifindex", "env-id", "envs",
 					    "endpoints", "projects", "rate", "burst", "monitors",
-					    "monitor-dropped", "sport", "dport", "len", "icmp-type",
-					    "icmp-code", "count" };
+					    "monitor-sent", "monitor-dropped", "sport", "dport", "len",
+					    "icmp-type", "icmp-code", "count" };
 
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		if (!strcmp(k, nums[i]))

@@ -36,6 +36,7 @@ struct directory {
 	/* The lease: granted or re-attached; keepalives at TTL/3. */
 	int64_t lease;
 	bool lease_busy;		/* a grant or keepalive in flight */
+	bool lease_reattached;		/* the saved one, its TTL not yet checked */
 	int64_t keepalive_at;		/* ms */
 	/* The host record: created, or found ours; refused while another holds the name. */
 	bool registered;
@@ -49,6 +50,7 @@ struct directory {
 	uint64_t pub_seq;
 	uint64_t model_gen;		/* of the last diff against the model */
 	int64_t retry_at;		/* failed writes go again from then */
+	bool write_failing;		/* the last write etcd answered failed: degraded */
 
 	/* What it reads. */
 	struct dir_view view;

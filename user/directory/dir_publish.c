@@ -111,12 +111,14 @@ static void on_written(struct etcd *e, const struct etcd_result *r, void *arg)
 
 		p->inflight = false;
 		if (!r->err) {
+			d->write_failing = false;
 			p->done = true;
 			if (!p->value)
 				drop(d, i);
 		} else {
 			pr_warn("directory: writing %s: %s (trying again)\n", w->key, r->msg);
 			d->retry_at = dir_now_ms() + RETRY_MS;
+			d->write_failing = true;
 			if (r->err == -ENOENT && p->leased)
 				d->keepalive_at = 0;	/* the lease is gone: the keepalive says so */
 		}

@@ -118,6 +118,15 @@ static void on_keepalive(struct etcd *e, const struct etcd_result *r, void *arg)
 		lease_grant(d);
 		return;
 	}
+	/* A saved lease granted for another --directory-lease-ttl: the records must follow this one. */
+	if (!r->err && d->lease_reattached && r->ttl != d->cfg.lease_ttl) {
+		pr_info("directory: lease %" PRIx64 " was granted for %" PRId64 " s, not %" PRId64
+			" s; taking a new one\n", (uint64_t)d->lease, r->ttl, d->cfg.lease_ttl);
+		d->lease_reattached = false;
+		lease_grant(d);
+		return;
+	}
+	d->lease_reattached = false;
 	if (r->err) {
 		pr_warn("directory: keeping lease %" PRIx64 " alive: %s (trying again)\n",
 			(uint64_t)d->lease, r->msg);
@@ -532,6 +541,7 @@ int directory_start(struct agent *a, const struct directory_config *dc, char *er
 	}
 	snprintf(d->lease_path, sizeof(d->lease_path), "%s.lease", a->state_path);
 	d->lease = read_lease(d->lease_path);
+	d->lease_reattached = d->lease != 0;
 	if (d->lease)
 		pr_info("directory: re-attaching to lease %" PRIx64 "\n", (uint64_t)d->lease);
 	a->mesh.directory = d;
@@ -620,7 +630,8 @@ void directory_status(struct agent *a, struct kv *resp)
 	if (!d)
 		return;
 	kv_add(resp, "record", "directory");
-	kv_add(resp, "state", d->name_clash ? "name-clash" : state_name(d->state));
+	kv_add(resp, "state", d->name_clash ? "name-clash" :
+		   d->write_failing ? state_name(DIR_DEGRADED) : state_name(d->state));
 	kv_add(resp, "member", etcd_member(d->etcd));
 	kv_add(resp, "prefix", d->cfg.prefix);
 	kv_addf(resp, "revision", "%" PRId64, d->view.revision);

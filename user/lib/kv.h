@@ -14,7 +14,11 @@
 
 #include <stddef.h>
 
-#define KV_MAX_MSG (1 << 20)	/* responses can list many endpoints */
+/*
+ * Responses can be long: status has some 2 KiB per environment (4 MiB at
+ * 2000), and the lists grow with the model; the client reads up to this.
+ */
+#define KV_MAX_MSG (64 << 20)
 #define KV_MAX_REQUEST (1 << 20)	/* a whole fleet state (apply); refuse anything bigger */
 
 struct kv_pair {

@@ -13,6 +13,7 @@
 #include "core/counters.h"
 #include "lib/log.h"
 #include "metrics/metrics_collect.h"
+#include "metrics/metrics_events.h"
 #include "metrics/metrics_http.h"
 
 #define ARRAY_SIZE(x) (sizeof(x) / sizeof((x)[0]))
@@ -305,6 +306,30 @@ static void collect_mesh(struct agent *a, struct expo *e)
 	collect_wireguard(a, e);
 }
 
+/* --- events -------------------------------------------------------------------- */
+
+static void collect_events(struct agent *a, struct expo *e)
+{
+	struct obs *o = &a->obs;
+	struct metrics_events in = {
+		.monitor_sent = o->client_sent,
+		.monitor_dropped = o->client_dropped,
+		.monitors = o->n_clients,
+	};
+	int ret;
+
+	/* What the ring holds is read first, as status does: received then matches sent. */
+	obs_consume(a);
+	ret = obs_stats_read(a, &in.dp);
+	if (ret) {
+		pr_debug("metrics: %s: %s\n", WARREN_MAP_EV_STAT, strerror(-ret));
+		return;
+	}
+	for (int t = 0; t < WARREN_EVENT__MAX; t++)
+		in.received[t] = o->received[t];
+	metrics_events(e, &in);
+}
+
 /* --- the metrics endpoint itself ------------------------------------------------ */
 
 static void collect_http(struct agent *a, struct expo *e)
@@ -357,6 +382,7 @@ int metrics_collect(struct agent *a, struct expo *e)
 	collect_endpoints(a, e);
 	collect_dns(a, e);
 	collect_mesh(a, e);
+	collect_events(a, e);
 	collect_http(a, e);
 	return e->err;
 }

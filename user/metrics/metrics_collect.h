@@ -2,7 +2,8 @@
 /*
  * What the agent knows, as Prometheus metrics: the datapath's counters
  * per (project, environment), endpoints, the DNS shim and the datapath's
- * DNS answers, the mesh (WireGuard peers, fleet applies) and the metrics
+ * DNS answers, the mesh (WireGuard peers, fleet applies), events (the
+ * ring's losses, monitors: metrics_events.c) and the metrics
  * endpoint itself. Gathered on each scrape, on the agent's loop, so it
  * sees the model whole; the README's "Metrics (Prometheus)" lists them.
  */

@@ -117,6 +117,7 @@ struct obs {
 	struct obs_names names;
 	struct obs_client clients[OBS_MAX_MONITORS];
 	size_t n_clients;
+	uint64_t client_sent;		/* events queued to monitors, all of them */
 	uint64_t client_dropped;	/* events monitors were too slow for, all of them */
 	struct agent *agent;
 };

@@ -229,6 +229,7 @@ void obs_fanout(struct agent *a, const struct warren_event *ev)
 		}
 		if (queue_lost(c) && client_queue(c, msg, len)) {
 			c->sent++;
+			o->client_sent++;
 		} else {
 			c->dropped++;
 			c->lost_pending++;

@@ -194,6 +194,7 @@ void obs_status(struct agent *a, struct kv *resp)
 	kv_addf(resp, "burst", "%u", o->cfg.burst);
 	kv_addf(resp, "flow-sample", "%u", o->cfg.flow_sample);
 	kv_addf(resp, "monitors", "%zu", o->n_clients);
+	kv_addf(resp, "monitor-sent", "%llu", (unsigned long long)o->client_sent);
 	kv_addf(resp, "monitor-dropped", "%llu", (unsigned long long)o->client_dropped);
 	if (obs_stats_read(a, &st))
 		return;
