@@ -41,6 +41,7 @@ struct directory {
 	/* The host record: created, or found ours; refused while another holds the name. */
 	bool registered;
 	bool registering;
+	int64_t reg_lease;		/* the lease the registration in flight was written with */
 	bool name_clash;
 	int64_t register_at;
 

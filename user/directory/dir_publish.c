@@ -201,7 +201,7 @@ void dir_publish_sync(struct directory *d)
 		if (p->done || p->inflight)
 			continue;
 		/* Leased keys wait for the lease and for this host's record. */
-		if (p->leased && (!d->lease || !d->registered))
+		if (p->leased && (!d->lease || !d->registered || d->lease_reattached))
 			continue;
 		w = malloc(sizeof(*w) + klen + 1);
 		if (!w)

@@ -159,6 +159,8 @@ static void on_host_put(struct etcd *e, const struct etcd_result *r, void *arg)
 	struct directory *d = arg;
 
 	d->registering = false;
+	if (d->reg_lease != d->lease)
+		return;		/* written with a lease since replaced: register_tick goes again */
 	if (r->err) {
 		pr_warn("directory: writing %s: %s (trying again)\n", d->self_key, r->msg);
 		d->register_at = dir_now_ms() + RETRY_MS;
@@ -174,6 +176,8 @@ static void on_host_create(struct etcd *e, const struct etcd_result *r, void *ar
 	char why[ERR_SIZE];
 
 	d->registering = false;
+	if (d->reg_lease != d->lease)
+		return;
 	if (r->err) {
 		pr_warn("directory: registering %s: %s (trying again)\n", d->self_key, r->msg);
 		d->register_at = dir_now_ms() + RETRY_MS;
@@ -191,6 +195,7 @@ static void on_host_create(struct etcd *e, const struct etcd_result *r, void *ar
 	 */
 	if (r->n_kvs && !dir_record_decode(d->cfg.prefix, &r->kvs[0], &rec, why) &&
 	    rec.key.kind == DIR_HOST && !memcmp(rec.host.public_key, d->self.public_key, WG_KEY_LEN)) {
+		d->reg_lease = d->lease;
 		if (!etcd_put(d->etcd, d->self_key, strlen(d->self_key), d->self_value,
 			      strlen(d->self_value), d->lease, on_host_put, d)) {
 			d->registering = true;
@@ -210,8 +215,11 @@ static void on_host_create(struct etcd *e, const struct etcd_result *r, void *ar
 
 static void register_tick(struct directory *d, int64_t now)
 {
-	if (d->registered || d->registering || !d->lease || now < d->register_at)
+	/* Only with a lease known good: a saved one is checked by its first keepalive. */
+	if (d->registered || d->registering || !d->lease || d->lease_busy || d->lease_reattached ||
+	    now < d->register_at)
 		return;
+	d->reg_lease = d->lease;
 	if (!etcd_create(d->etcd, d->self_key, strlen(d->self_key), d->self_value,
 			 strlen(d->self_value), d->lease, on_host_create, d))
 		d->registering = true;
