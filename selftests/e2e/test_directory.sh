@@ -421,7 +421,8 @@ check "deleting the garbage removes nothing (h1 stays h2's peer, h2 keeps its re
 
 # --- TLS ---------------------------------------------------------------------------------------------
 tls() {
-	etcd_cluster_start "$ETCD_TLS" 1 tls ||
+	# (a slow guest, TCG, has taken more than etcd_wait's 15 s once: a second wait)
+	etcd_cluster_start "$ETCD_TLS" 1 tls || etcd_wait "$ETCD_TLS" 0 ||
 		{ diag "the TLS member did not start:"; tail -5 "$ETCD_TLS/m0/log" | sed 's/^/#   /'; return 1; }
 	local url h
 	url=$(etcd_urls "$ETCD_TLS")
