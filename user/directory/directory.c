@@ -110,8 +110,11 @@ static void lease_grant(struct directory *d)
 static void on_keepalive(struct etcd *e, const struct etcd_result *r, void *arg)
 {
 	struct directory *d = arg;
+	bool reattached = d->lease_reattached;
 
 	d->lease_busy = false;
+	/* Unchecked still if etcd did not answer: the next keepalive checks it. */
+	d->lease_reattached = reattached && r->err && r->err != -ENOENT;
 	if (r->err == -ENOENT || (!r->err && r->ttl <= 0)) {
 		pr_warn("directory: lease %" PRIx64 " is gone (expired); taking a new one\n",
 			(uint64_t)d->lease);
@@ -119,14 +122,12 @@ static void on_keepalive(struct etcd *e, const struct etcd_result *r, void *arg)
 		return;
 	}
 	/* A saved lease granted for another --directory-lease-ttl: the records must follow this one. */
-	if (!r->err && d->lease_reattached && r->ttl != d->cfg.lease_ttl) {
+	if (!r->err && reattached && r->ttl != d->cfg.lease_ttl) {
 		pr_info("directory: lease %" PRIx64 " was granted for %" PRId64 " s, not %" PRId64
 			" s; taking a new one\n", (uint64_t)d->lease, r->ttl, d->cfg.lease_ttl);
-		d->lease_reattached = false;
 		lease_grant(d);
 		return;
 	}
-	d->lease_reattached = false;
 	if (r->err) {
 		pr_warn("directory: keeping lease %" PRIx64 " alive: %s (trying again)\n",
 			(uint64_t)d->lease, r->msg);
